@@ -1,0 +1,188 @@
+package io.pipelineconnect.common;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.Collections;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef.Width;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.types.Password;
+
+/**
+ * The PostgreSQL connection settings every connector shares, as a config fragment: {@link
+ * #define(ConfigDef)} adds the keys to a connector's ConfigDef, and {@link #from(Map)} reads them
+ * into typed values.
+ *
+ * <p>Keys: {@code connection.url}, {@code connection.user}, {@code connection.password} (never
+ * logged), and any {@code connection.properties.<name>} passed to pgjdbc as property {@code name}
+ * (e.g. {@code connection.properties.sslmode=require}).
+ */
+public final class PostgresConnectionConfig {
+  public static final String GROUP = "Connection";
+
+  public static final String URL = "connection.url";
+  public static final String URL_DOC =
+      "JDBC URL of the PostgreSQL or PipelineDB database, e.g."
+          + " jdbc:postgresql://db.example.com:5432/analytics";
+
+  public static final String USER = "connection.user";
+  public static final String USER_DOC = "Database user to connect as.";
+  public static final String USER_DEFAULT = "postgres";
+
+  public static final String PASSWORD = "connection.password";
+  public static final String PASSWORD_DOC = "Password of the database user; never logged.";
+
+  public static final String PROPERTIES_PREFIX = "connection.properties.";
+  public static final String PROPERTIES_DOC =
+      "Any key starting with '"
+          + PROPERTIES_PREFIX
+          + "' is passed to the PostgreSQL JDBC driver without the prefix, e.g. "
+          + PROPERTIES_PREFIX
+          + "sslmode=require or "
+          + PROPERTIES_PREFIX
+          + "connectTimeout=10.";
+
+  private static final String URL_PREFIX = "jdbc:postgresql:";
+
+  private final String url;
+  private final String user;
+  private final Password password;
+  private final Map<String, String> driverProperties;
+
+  private PostgresConnectionConfig(
+      String url, String user, Password password, Map<String, String> driverProperties) {
+    this.url = url;
+    this.user = user;
+    this.password = password;
+    this.driverProperties = Collections.unmodifiableMap(new TreeMap<>(driverProperties));
+  }
+
+  /** Adds the connection keys to a connector's ConfigDef, in the {@value #GROUP} group. */
+  public static ConfigDef define(ConfigDef configDef) {
+    int order = 0;
+    return configDef
+        .define(
+            URL,
+            Type.STRING,
+            ConfigDef.NO_DEFAULT_VALUE,
+            new JdbcUrlValidator(),
+            Importance.HIGH,
+            URL_DOC,
+            GROUP,
+            ++order,
+            Width.LONG,
+            "JDBC URL")
+        .define(
+            USER,
+            Type.STRING,
+            USER_DEFAULT,
+            new ConfigDef.NonEmptyString(),
+            Importance.HIGH,
+            USER_DOC,
+            GROUP,
+            ++order,
+            Width.MEDIUM,
+            "User")
+        .define(
+            PASSWORD,
+            Type.PASSWORD,
+            null,
+            Importance.HIGH,
+            PASSWORD_DOC,
+            GROUP,
+            ++order,
+            Width.MEDIUM,
+            "Password");
+  }
+
+  /**
+   * Reads the connection settings from a connector's parsed values ({@code
+   * AbstractConfig.values()}) and its originals (for the {@code connection.properties.}
+   * passthrough).
+   */
+  public static PostgresConnectionConfig from(
+      Map<String, ?> parsedValues, Map<String, ?> originals) {
+    Map<String, String> driverProperties = new TreeMap<>();
+    originals.forEach(
+        (key, value) -> {
+          if (key.startsWith(PROPERTIES_PREFIX) && value != null) {
+            String property = key.substring(PROPERTIES_PREFIX.length());
+            if (property.isEmpty()) {
+              throw new ConfigException(key, value, "Name the pgjdbc property after the prefix");
+            }
+            if (property.toLowerCase(Locale.ROOT).equals("password")
+                || property.toLowerCase(Locale.ROOT).equals("user")) {
+              throw new ConfigException(
+                  key, "[hidden]", "Set the " + property + " with connection." + property);
+            }
+            driverProperties.put(property, value.toString());
+          }
+        });
+    return new PostgresConnectionConfig(
+        (String) parsedValues.get(URL),
+        (String) parsedValues.get(USER),
+        (Password) parsedValues.get(PASSWORD),
+        driverProperties);
+  }
+
+  /** Opens a new connection with these settings. */
+  public Connection open() throws SQLException {
+    Properties properties = new Properties();
+    properties.putAll(driverProperties);
+    properties.setProperty("user", user);
+    if (password != null && password.value() != null) {
+      properties.setProperty("password", password.value());
+    }
+    // Name our sessions so a DBA sees in pg_stat_activity who they are.
+    properties.putIfAbsent("ApplicationName", "pipeline-connect");
+    return DriverManager.getConnection(url, properties);
+  }
+
+  public String url() {
+    return url;
+  }
+
+  public String user() {
+    return user;
+  }
+
+  /** The pgjdbc properties given through {@code connection.properties.*}. */
+  public Map<String, String> driverProperties() {
+    return driverProperties;
+  }
+
+  /** For logs: URL, user and driver property names; never the password. */
+  @Override
+  public String toString() {
+    return "PostgreSQL "
+        + url
+        + " as "
+        + user
+        + (driverProperties.isEmpty() ? "" : " with " + driverProperties.keySet());
+  }
+
+  /** Accepts only {@code jdbc:postgresql:} URLs, with a message that shows the expected form. */
+  static final class JdbcUrlValidator implements ConfigDef.Validator {
+    @Override
+    public void ensureValid(String name, Object value) {
+      if (value == null || !value.toString().startsWith(URL_PREFIX)) {
+        throw new ConfigException(
+            name,
+            value,
+            "Expected a PostgreSQL JDBC URL such as jdbc:postgresql://host:5432/database");
+      }
+    }
+
+    @Override
+    public String toString() {
+      return URL_PREFIX + "//host:port/database";
+    }
+  }
+}
