@@ -28,7 +28,14 @@ public final class TaskParallelism {
         PARALLELISM,
         Type.INT,
         null,
-        ConfigDef.Range.atLeast(1),
+        ConfigDef.LambdaValidator.with(
+            (name, value) -> {
+              if (value != null && ((Number) value).intValue() < 1) {
+                throw new org.apache.kafka.common.config.ConfigException(
+                    name, value, "At least 1; set tasks.max to the same value");
+              }
+            },
+            () -> "unset, or a whole number equal to tasks.max"),
         Importance.LOW,
         PARALLELISM_DOC,
         group,

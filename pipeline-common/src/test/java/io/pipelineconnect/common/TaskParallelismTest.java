@@ -7,6 +7,15 @@ import org.junit.jupiter.api.Test;
 
 class TaskParallelismTest {
   @Test
+  void definesAnOptionalKeyThatRejectsZero() {
+    org.apache.kafka.common.config.ConfigDef def =
+        TaskParallelism.define(new org.apache.kafka.common.config.ConfigDef(), "g", 1);
+    assertThat(def.parse(Map.of())).containsEntry("parallelism", null);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> def.parse(Map.of("parallelism", "0")))
+        .hasMessageContaining("parallelism");
+  }
+
+  @Test
   void acceptsAbsentOrEqualParallelism() {
     assertThat(TaskParallelism.mismatch(Map.of("tasks.max", "3"))).isEmpty();
     assertThat(TaskParallelism.mismatch(Map.of("tasks.max", "3", "parallelism", "3"))).isEmpty();

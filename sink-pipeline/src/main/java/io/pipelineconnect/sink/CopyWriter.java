@@ -1,0 +1,267 @@
+package io.pipelineconnect.sink;
+
+import io.pipelineconnect.common.RowBuffer;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Savepoint;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
+import org.postgresql.copy.CopyManager;
+import org.postgresql.util.PSQLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Copies one target's buffered rows with COPY, inside the caller's transaction, leaving out rows
+ * the database refuses.
+ *
+ * <p>Rows go in chunks, each under a savepoint. When a chunk fails on a data error, the row to
+ * blame is found from the error's {@code CONTEXT} ("COPY t, line N"), or by bisection where that
+ * line cannot be read (its wording follows {@code lc_messages}); it is handed to the {@link
+ * RejectedRowHandler} and the chunk is copied again without it. Into a PipelineDB stream, which
+ * ignores transactions, chunks are never larger than {@code pipelinedb.batch_size}: a failed COPY
+ * that small leaves nothing behind, so the retry adds no duplicates.
+ */
+final class CopyWriter {
+  private static final Logger log = LoggerFactory.getLogger(CopyWriter.class);
+  private static final Pattern COPY_LINE = Pattern.compile("COPY .*?, line (\\d+)");
+  private static final int WRITE_SLICE = 1 << 20;
+
+  /** Receives each row the database refused, with the database's reason. */
+  interface RejectedRowHandler {
+    void rejected(TargetRows target, int row, String reason);
+  }
+
+  private final RowEncoder encoder;
+  private final int streamChunkLimit;
+
+  /**
+   * @param streamChunkLimit the most rows one COPY may send into a PipelineDB stream
+   */
+  CopyWriter(RowEncoder encoder, int streamChunkLimit) {
+    this.encoder = encoder;
+    this.streamChunkLimit = streamChunkLimit;
+  }
+
+  /** Runs an empty COPY into the target: checks the column list and COPY options up front. */
+  void check(Connection connection, TargetTable target) throws SQLException {
+    String sql = target.copyStatement(encoder.withClause(target));
+    connection.unwrap(PGConnection.class).getCopyAPI().copyIn(sql).endCopy();
+  }
+
+  /**
+   * Copies the target's rows that are not rejected yet, rejecting any the database refuses.
+   *
+   * @return the number of rows written
+   * @throws SQLException for anything but a refused row (connection lost, permissions ...): the
+   *     caller rolls back and retries or fails
+   */
+  long write(Connection connection, TargetRows target, RejectedRowHandler onRejected)
+      throws SQLException {
+    String sql = target.target().copyStatement(encoder.withClause(target.target()));
+    CopyManager copy = connection.unwrap(PGConnection.class).getCopyAPI();
+    List<Integer> rows = target.candidateRows();
+    int chunkLimit = target.target().pipelineDbStream() ? streamChunkLimit : Integer.MAX_VALUE;
+    long written = 0;
+    for (int from = 0; from < rows.size(); from += chunkLimit) {
+      List<Integer> chunk =
+          new ArrayList<>(rows.subList(from, Math.min(rows.size(), from + chunkLimit)));
+      written += writeChunk(connection, copy, sql, target, chunk, onRejected);
+    }
+    return written;
+  }
+
+  private long writeChunk(
+      Connection connection,
+      CopyManager copy,
+      String sql,
+      TargetRows target,
+      List<Integer> chunk,
+      RejectedRowHandler onRejected)
+      throws SQLException {
+    while (!chunk.isEmpty()) {
+      Savepoint savepoint = connection.setSavepoint();
+      Attempt attempt = attempt(copy, sql, target.rows(), chunk);
+      if (attempt.ok()) {
+        connection.releaseSavepoint(savepoint);
+        return attempt.rows();
+      }
+      connection.rollback(savepoint);
+      if (attempt.error().isPresent() && !isDataError(attempt.error().get())) {
+        throw attempt.error().get();
+      }
+      Optional<Integer> blamed = attempt.error().flatMap(e -> lineOf(e, chunk.size()));
+      if (blamed.isPresent()) {
+        int row = chunk.remove(blamed.get() - 1);
+        target.reject(row);
+        onRejected.rejected(target, row, attempt.reason());
+      } else if (target.target().pipelineDbStream()) {
+        // A stream keeps whatever a successful COPY sent, so probes would duplicate rows: send
+        // the rest one row at a time, for real, and reject the ones that fail.
+        return writeRowByRow(connection, copy, sql, target, chunk, onRejected);
+      } else {
+        List<Integer> bad = bisect(connection, copy, sql, target, chunk);
+        if (bad.isEmpty()) {
+          // Every row is fine alone and the chunk failed as a whole: not a data problem we can
+          // isolate. Give up on this attempt with the database's word.
+          throw attempt.error().orElseGet(() -> new SQLException(attempt.reason()));
+        }
+        for (int row : bad) {
+          chunk.remove(Integer.valueOf(row));
+          target.reject(row);
+          onRejected.rejected(target, row, reasonFor(connection, copy, sql, target, row));
+        }
+      }
+    }
+    return 0;
+  }
+
+  private long writeRowByRow(
+      Connection connection,
+      CopyManager copy,
+      String sql,
+      TargetRows target,
+      List<Integer> chunk,
+      RejectedRowHandler onRejected)
+      throws SQLException {
+    long written = 0;
+    for (int row : chunk) {
+      Savepoint savepoint = connection.setSavepoint();
+      Attempt attempt = attempt(copy, sql, target.rows(), List.of(row));
+      if (attempt.ok()) {
+        connection.releaseSavepoint(savepoint);
+        written += attempt.rows();
+      } else {
+        connection.rollback(savepoint);
+        if (attempt.error().isPresent() && !isDataError(attempt.error().get())) {
+          throw attempt.error().get();
+        }
+        target.reject(row);
+        onRejected.rejected(target, row, attempt.reason());
+      }
+    }
+    chunk.clear();
+    return written;
+  }
+
+  /** The rows of {@code chunk} that fail on their own (each probe rolled back). */
+  private List<Integer> bisect(
+      Connection connection, CopyManager copy, String sql, TargetRows target, List<Integer> chunk)
+      throws SQLException {
+    List<Integer> bad = new ArrayList<>();
+    if (chunk.isEmpty()) {
+      return bad;
+    }
+    Savepoint savepoint = connection.setSavepoint();
+    Attempt attempt = attempt(copy, sql, target.rows(), chunk);
+    connection.rollback(savepoint);
+    if (attempt.ok()) {
+      return bad;
+    }
+    if (attempt.error().isPresent() && !isDataError(attempt.error().get())) {
+      throw attempt.error().get();
+    }
+    if (chunk.size() == 1) {
+      bad.add(chunk.get(0));
+      return bad;
+    }
+    int half = chunk.size() / 2;
+    bad.addAll(bisect(connection, copy, sql, target, new ArrayList<>(chunk.subList(0, half))));
+    bad.addAll(
+        bisect(connection, copy, sql, target, new ArrayList<>(chunk.subList(half, chunk.size()))));
+    return bad;
+  }
+
+  private String reasonFor(
+      Connection connection, CopyManager copy, String sql, TargetRows target, int row)
+      throws SQLException {
+    Savepoint savepoint = connection.setSavepoint();
+    Attempt attempt = attempt(copy, sql, target.rows(), List.of(row));
+    connection.rollback(savepoint);
+    return attempt.reason();
+  }
+
+  /** One COPY of the given rows; a data error or a row count other than expected is a failure. */
+  private Attempt attempt(CopyManager copy, String sql, RowBuffer buffer, List<Integer> rows)
+      throws SQLException {
+    CopyIn in = copy.copyIn(sql);
+    try {
+      int i = 0;
+      while (i < rows.size()) {
+        // Send runs of adjacent rows as one slice: the common case is one run, the whole buffer.
+        int first = rows.get(i);
+        int last = first;
+        while (i + 1 < rows.size() && rows.get(i + 1) == last + 1) {
+          last = rows.get(++i);
+        }
+        i++;
+        int start = buffer.rowStart(first);
+        int end = buffer.rowEnd(last);
+        for (int at = start; at < end; at += WRITE_SLICE) {
+          in.writeToCopy(buffer.array(), at, Math.min(WRITE_SLICE, end - at));
+        }
+      }
+      long copied = in.endCopy();
+      if (copied != rows.size()) {
+        return new Attempt(
+            false,
+            copied,
+            Optional.empty(),
+            "COPY read " + copied + " rows from " + rows.size() + " records");
+      }
+      return new Attempt(true, copied, Optional.empty(), null);
+    } catch (PSQLException e) {
+      if (in.isActive()) {
+        try {
+          in.cancelCopy();
+        } catch (SQLException ignored) {
+          // The COPY already failed; the connection reports the first error.
+        }
+      }
+      return new Attempt(false, 0, Optional.of(e), e.getMessage());
+    }
+  }
+
+  private record Attempt(boolean ok, long rows, Optional<SQLException> error, String reason) {}
+
+  /**
+   * Whether the error is about the data (a value the column type or a constraint refuses), so a row
+   * is to blame, rather than the connection or the server.
+   */
+  static boolean isDataError(SQLException e) {
+    String state = e.getSQLState();
+    return state != null && (state.startsWith("22") || state.startsWith("23"));
+  }
+
+  /**
+   * The 1-based line of the COPY input the error blames, if the message says and it is in range.
+   */
+  static Optional<Integer> lineOf(SQLException e, int lines) {
+    if (!(e instanceof PSQLException psql) || psql.getServerErrorMessage() == null) {
+      return Optional.empty();
+    }
+    String where = psql.getServerErrorMessage().getWhere();
+    if (where == null) {
+      return Optional.empty();
+    }
+    Matcher matcher = COPY_LINE.matcher(where);
+    if (!matcher.find()) {
+      return Optional.empty();
+    }
+    try {
+      int line = Integer.parseInt(matcher.group(1));
+      if (line >= 1 && line <= lines) {
+        return Optional.of(line);
+      }
+    } catch (NumberFormatException ignored) {
+      // Fall back to bisection.
+    }
+    log.debug("COPY error names line outside the chunk: {}", where);
+    return Optional.empty();
+  }
+}

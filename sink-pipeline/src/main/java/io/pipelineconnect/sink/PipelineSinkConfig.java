@@ -1,0 +1,389 @@
+package io.pipelineconnect.sink;
+
+import io.pipelineconnect.common.CopyFormatConfig;
+import io.pipelineconnect.common.CopyOptions;
+import io.pipelineconnect.common.PostgresConnectionConfig;
+import io.pipelineconnect.common.RelationName;
+import io.pipelineconnect.common.TaskParallelism;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef.Width;
+import org.apache.kafka.common.config.ConfigException;
+
+/**
+ * The sink's configuration: pipeline_kafka's {@code consume_begin} arguments as connector keys,
+ * parsed once into typed values.
+ */
+public final class PipelineSinkConfig extends AbstractConfig {
+  static final String TARGET_GROUP = "Target";
+  static final String BATCH_GROUP = "Batching";
+  static final String OFFSETS_GROUP = "Offsets";
+  static final String RETRY_GROUP = "Retries";
+
+  public static final String STREAM = "stream";
+  static final String STREAM_DOC =
+      "The PipelineDB stream or PostgreSQL table every record is copied into; may be"
+          + " schema-qualified (analytics.page_views). Set exactly one of stream, stream.format"
+          + " and stream.from.key.";
+
+  public static final String STREAM_FORMAT = "stream.format";
+  static final String STREAM_FORMAT_DOC =
+      "A template naming the target per topic, for many topics: ${topic} is replaced by the"
+          + " record's topic, e.g. 'raw_${topic}'.";
+
+  public static final String STREAM_FROM_KEY = "stream.from.key";
+  static final String STREAM_FROM_KEY_DOC =
+      "pipeline_kafka's consume_begin_stream_partitioned: each record's key names its target"
+          + " relation. A record whose key names no existing relation goes to the errant record"
+          + " reporter (DLQ).";
+
+  public static final String COLUMNS = "columns";
+  static final String COLUMNS_DOC =
+      "The target columns, in order, that each text/csv line fills (COPY's column list). Default:"
+          + " every column of the relation except PipelineDB's hidden arrival_timestamp and"
+          + " generated columns.";
+
+  public static final String BATCH_SIZE = "batchsize";
+  static final String BATCH_SIZE_DOC =
+      "A COPY and commit cycle runs once this many records are buffered.";
+  static final int BATCH_SIZE_DEFAULT = 1000;
+
+  public static final String MAX_BYTES = "maxbytes";
+  static final String MAX_BYTES_DOC =
+      "A COPY and commit cycle runs once this many bytes of rows are buffered.";
+  static final int MAX_BYTES_DEFAULT = 32_000_000;
+
+  public static final String LINGER_MS = "linger.ms";
+  static final String LINGER_MS_DOC =
+      "Longest time a buffered record waits for its batch to fill before it is written anyway."
+          + " The buffer is also written whenever the topics go quiet (an empty poll).";
+  static final long LINGER_MS_DEFAULT = 1000;
+
+  public static final String START_OFFSET = "start_offset";
+  static final String START_OFFSET_DOC =
+      "Where a partition with no saved offset starts: unset or -1 = the end of the partition,"
+          + " -2 = its beginning. A saved offset always wins. Partitions added to a topic later"
+          + " start at their beginning. To start over: stop the connector, reset its offsets"
+          + " (DELETE /connectors/<name>/offsets), resume.";
+
+  public static final String KAFKA_BOOTSTRAP_SERVERS = "kafka.bootstrap.servers";
+  static final String KAFKA_BOOTSTRAP_SERVERS_DOC =
+      "Kafka bootstrap servers the task asks for the end offset of a partition that has no saved"
+          + " offset (start_offset unset or -1); a sink task cannot see its worker's. Further"
+          + " admin-client settings (security) can be given with the prefix 'kafka.', e.g."
+          + " kafka.security.protocol.";
+
+  public static final String OFFSETS_TABLE = "offsets.table";
+  static final String OFFSETS_TABLE_DOC =
+      "The table holding the offsets this connector has written, updated in the same transaction"
+          + " as the rows; created if missing.";
+  static final String OFFSETS_TABLE_DEFAULT = "pipeline_connect.sink_offsets";
+
+  public static final String MAX_RETRIES = "max.retries";
+  static final String MAX_RETRIES_DOC =
+      "How often a batch is retried after a transient database error (connection lost,"
+          + " serialization failure) before the task fails.";
+  static final int MAX_RETRIES_DEFAULT = 10;
+
+  public static final String RETRY_BACKOFF_MS = "retry.backoff.ms";
+  static final String RETRY_BACKOFF_MS_DOC =
+      "Wait before the first retry; doubled on each further retry, up to one minute.";
+  static final long RETRY_BACKOFF_MS_DEFAULT = 1000;
+
+  public static final ConfigDef CONFIG_DEF = configDef();
+
+  /** Where a partition with no saved offset starts. */
+  public enum StartOffset {
+    END,
+    BEGINNING
+  }
+
+  private final PostgresConnectionConfig connection;
+  private final CopyOptions copyOptions;
+  private final Optional<RelationName> stream;
+  private final Optional<String> streamFormat;
+  private final boolean streamFromKey;
+  private final List<String> columns;
+  private final RelationName offsetsTable;
+  private final StartOffset startOffset;
+
+  public PipelineSinkConfig(Map<String, String> props) {
+    super(CONFIG_DEF, props);
+    connection = PostgresConnectionConfig.from(values(), originals());
+    copyOptions = CopyFormatConfig.from(values());
+    stream = Optional.ofNullable(getString(STREAM)).map(s -> parseRelation(STREAM, s));
+    streamFormat = Optional.ofNullable(getString(STREAM_FORMAT));
+    streamFromKey = getBoolean(STREAM_FROM_KEY);
+    int targets =
+        (stream.isPresent() ? 1 : 0) + (streamFormat.isPresent() ? 1 : 0) + (streamFromKey ? 1 : 0);
+    if (targets != 1) {
+      throw new ConfigException(
+          STREAM,
+          getString(STREAM),
+          "Set exactly one of stream (one target), stream.format (a target per topic) or"
+              + " stream.from.key=true (the key names the target)");
+    }
+    streamFormat.ifPresent(
+        template -> {
+          if (!template.contains("${topic}")) {
+            throw new ConfigException(
+                STREAM_FORMAT, template, "The template must contain ${topic}");
+          }
+        });
+    columns = getList(COLUMNS);
+    offsetsTable = parseRelation(OFFSETS_TABLE, getString(OFFSETS_TABLE));
+    startOffset = parseStartOffset(getString(START_OFFSET));
+    if (startOffset == StartOffset.END && getString(KAFKA_BOOTSTRAP_SERVERS) == null) {
+      throw new ConfigException(
+          KAFKA_BOOTSTRAP_SERVERS,
+          null,
+          "Needed to find the end of partitions that have no saved offset (start_offset unset"
+              + " or -1): set it to the Kafka cluster's bootstrap servers, or set"
+              + " start_offset=-2 to start at the beginning");
+    }
+  }
+
+  private static ConfigDef configDef() {
+    ConfigDef def = new ConfigDef();
+    PostgresConnectionConfig.define(def);
+    int order = 0;
+    def.define(
+            STREAM,
+            Type.STRING,
+            null,
+            Importance.HIGH,
+            STREAM_DOC,
+            TARGET_GROUP,
+            ++order,
+            Width.LONG,
+            "Target stream or table")
+        .define(
+            STREAM_FORMAT,
+            Type.STRING,
+            null,
+            Importance.MEDIUM,
+            STREAM_FORMAT_DOC,
+            TARGET_GROUP,
+            ++order,
+            Width.LONG,
+            "Target per topic")
+        .define(
+            STREAM_FROM_KEY,
+            Type.BOOLEAN,
+            false,
+            Importance.MEDIUM,
+            STREAM_FROM_KEY_DOC,
+            TARGET_GROUP,
+            ++order,
+            Width.SHORT,
+            "Target from record key")
+        .define(
+            COLUMNS,
+            Type.LIST,
+            List.of(),
+            Importance.LOW,
+            COLUMNS_DOC,
+            TARGET_GROUP,
+            ++order,
+            Width.LONG,
+            "Columns");
+    CopyFormatConfig.define(def);
+    order = 0;
+    def.define(
+            BATCH_SIZE,
+            Type.INT,
+            BATCH_SIZE_DEFAULT,
+            ConfigDef.Range.between(1, 1_000_000),
+            Importance.MEDIUM,
+            BATCH_SIZE_DOC,
+            BATCH_GROUP,
+            ++order,
+            Width.SHORT,
+            "Batch size (records)")
+        .define(
+            MAX_BYTES,
+            Type.INT,
+            MAX_BYTES_DEFAULT,
+            ConfigDef.Range.between(1024, 1_000_000_000),
+            Importance.MEDIUM,
+            MAX_BYTES_DOC,
+            BATCH_GROUP,
+            ++order,
+            Width.SHORT,
+            "Batch size (bytes)")
+        .define(
+            LINGER_MS,
+            Type.LONG,
+            LINGER_MS_DEFAULT,
+            ConfigDef.Range.between(0, 600_000),
+            Importance.LOW,
+            LINGER_MS_DOC,
+            BATCH_GROUP,
+            ++order,
+            Width.SHORT,
+            "Linger (ms)");
+    TaskParallelism.define(def, BATCH_GROUP, ++order);
+    order = 0;
+    def.define(
+            START_OFFSET,
+            Type.STRING,
+            null,
+            new StartOffsetValidator(),
+            Importance.MEDIUM,
+            START_OFFSET_DOC,
+            OFFSETS_GROUP,
+            ++order,
+            Width.SHORT,
+            "Start offset")
+        .define(
+            KAFKA_BOOTSTRAP_SERVERS,
+            Type.STRING,
+            null,
+            Importance.MEDIUM,
+            KAFKA_BOOTSTRAP_SERVERS_DOC,
+            OFFSETS_GROUP,
+            ++order,
+            Width.LONG,
+            "Kafka bootstrap servers")
+        .define(
+            OFFSETS_TABLE,
+            Type.STRING,
+            OFFSETS_TABLE_DEFAULT,
+            new ConfigDef.NonEmptyString(),
+            Importance.LOW,
+            OFFSETS_TABLE_DOC,
+            OFFSETS_GROUP,
+            ++order,
+            Width.MEDIUM,
+            "Offsets table");
+    order = 0;
+    def.define(
+            MAX_RETRIES,
+            Type.INT,
+            MAX_RETRIES_DEFAULT,
+            ConfigDef.Range.atLeast(0),
+            Importance.LOW,
+            MAX_RETRIES_DOC,
+            RETRY_GROUP,
+            ++order,
+            Width.SHORT,
+            "Max retries")
+        .define(
+            RETRY_BACKOFF_MS,
+            Type.LONG,
+            RETRY_BACKOFF_MS_DEFAULT,
+            ConfigDef.Range.between(0, 60_000),
+            Importance.LOW,
+            RETRY_BACKOFF_MS_DOC,
+            RETRY_GROUP,
+            ++order,
+            Width.SHORT,
+            "Retry backoff (ms)");
+    return def;
+  }
+
+  private static RelationName parseRelation(String key, String value) {
+    try {
+      return RelationName.parse(value);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(key, value, e.getMessage());
+    }
+  }
+
+  static StartOffset parseStartOffset(String value) {
+    if (value == null || value.isBlank() || value.trim().equals("-1")) {
+      return StartOffset.END;
+    }
+    if (value.trim().equals("-2")) {
+      return StartOffset.BEGINNING;
+    }
+    throw new ConfigException(
+        START_OFFSET,
+        value,
+        "Use -1 (or leave unset) for the end of each partition, -2 for its beginning");
+  }
+
+  public PostgresConnectionConfig connection() {
+    return connection;
+  }
+
+  public CopyOptions copyOptions() {
+    return copyOptions;
+  }
+
+  /** The fixed target, when {@code stream} is set. */
+  public Optional<RelationName> stream() {
+    return stream;
+  }
+
+  /** The per-topic template, when {@code stream.format} is set. */
+  public Optional<String> streamFormat() {
+    return streamFormat;
+  }
+
+  public boolean streamFromKey() {
+    return streamFromKey;
+  }
+
+  /** The configured COPY column list; empty means "all insertable columns". */
+  public List<String> columns() {
+    return columns;
+  }
+
+  public int batchSize() {
+    return getInt(BATCH_SIZE);
+  }
+
+  public int maxBytes() {
+    return getInt(MAX_BYTES);
+  }
+
+  public Duration linger() {
+    return Duration.ofMillis(getLong(LINGER_MS));
+  }
+
+  public StartOffset startOffset() {
+    return startOffset;
+  }
+
+  /** Admin-client settings for resolving start offsets, or empty when not configured. */
+  public Optional<Map<String, Object>> kafkaAdminSettings() {
+    if (getString(KAFKA_BOOTSTRAP_SERVERS) == null) {
+      return Optional.empty();
+    }
+    Map<String, Object> settings = originalsWithPrefix("kafka.");
+    settings.put("bootstrap.servers", getString(KAFKA_BOOTSTRAP_SERVERS));
+    return Optional.of(settings);
+  }
+
+  public RelationName offsetsTable() {
+    return offsetsTable;
+  }
+
+  public int maxRetries() {
+    return getInt(MAX_RETRIES);
+  }
+
+  public Duration retryBackoff() {
+    return Duration.ofMillis(getLong(RETRY_BACKOFF_MS));
+  }
+
+  /** Accepts unset, -1 and -2, with a message that says what each means. */
+  static final class StartOffsetValidator implements ConfigDef.Validator {
+    @Override
+    public void ensureValid(String name, Object value) {
+      parseStartOffset(value == null ? null : value.toString());
+    }
+
+    @Override
+    public String toString() {
+      return "unset or -1 (end), -2 (beginning)";
+    }
+  }
+}

@@ -1,0 +1,148 @@
+package io.pipelineconnect.sink;
+
+import io.pipelineconnect.common.TaskParallelism;
+import io.pipelineconnect.common.Version;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.Config;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.ConfigValue;
+import org.apache.kafka.connect.connector.Task;
+import org.apache.kafka.connect.errors.ConnectException;
+import org.apache.kafka.connect.sink.SinkConnector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * pipeline_kafka's {@code consume_begin} as a Kafka Connect sink: copies Kafka topics into
+ * PipelineDB streams or PostgreSQL tables with COPY, offsets kept in the database.
+ */
+public class PipelineSinkConnector extends SinkConnector {
+  private static final Logger log = LoggerFactory.getLogger(PipelineSinkConnector.class);
+  private static final Pattern KEY_IN_MESSAGE = Pattern.compile("for configuration (\\S+?):");
+
+  private Map<String, String> props;
+
+  @Override
+  public String version() {
+    return Version.get();
+  }
+
+  @Override
+  public void start(Map<String, String> props) {
+    PipelineSinkConfig config = new PipelineSinkConfig(props);
+    this.props = Map.copyOf(props);
+    log.info(
+        "Starting sink {} into {}",
+        props.get("name"),
+        config.stream()
+            .map(Object::toString)
+            .or(config::streamFormat)
+            .orElse("the relation each key names"));
+  }
+
+  @Override
+  public Class<? extends Task> taskClass() {
+    return PipelineSinkTask.class;
+  }
+
+  @Override
+  public List<Map<String, String>> taskConfigs(int maxTasks) {
+    // Connect spreads the topics' partitions over the tasks through the consumer group.
+    List<Map<String, String>> configs = new ArrayList<>(maxTasks);
+    for (int i = 0; i < maxTasks; i++) {
+      configs.add(props);
+    }
+    return configs;
+  }
+
+  @Override
+  public void stop() {
+    log.info("Stopping sink {}", props == null ? "" : props.get("name"));
+  }
+
+  @Override
+  public ConfigDef config() {
+    return PipelineSinkConfig.CONFIG_DEF;
+  }
+
+  /** Per-key checks, then the rules that span keys, each error attached to the key to fix. */
+  @Override
+  public Config validate(Map<String, String> connectorConfigs) {
+    Config config = super.validate(connectorConfigs);
+    Map<String, ConfigValue> byName = new HashMap<>();
+    config.configValues().forEach(v -> byName.put(v.name(), v));
+    if (config.configValues().stream().allMatch(v -> v.errorMessages().isEmpty())) {
+      try {
+        new PipelineSinkConfig(connectorConfigs);
+      } catch (ConfigException e) {
+        String key = keyOf(e).filter(byName::containsKey).orElse(PipelineSinkConfig.STREAM);
+        byName.get(key).addErrorMessage(e.getMessage());
+      }
+    }
+    TaskParallelism.mismatch(connectorConfigs)
+        .ifPresent(message -> byName.get(TaskParallelism.PARALLELISM).addErrorMessage(message));
+    return config;
+  }
+
+  private static Optional<String> keyOf(ConfigException e) {
+    Matcher matcher = KEY_IN_MESSAGE.matcher(String.valueOf(e.getMessage()));
+    return matcher.find() ? Optional.of(matcher.group(1)) : Optional.empty();
+  }
+
+  /**
+   * Keeps the database's offsets in step with the REST offsets API ({@code PATCH} / {@code DELETE
+   * /connectors/{name}/offsets}), which Connect calls while the connector is stopped: a value sets
+   * the partition's next offset, null deletes it, and an empty map or all-null values delete every
+   * offset of the connector.
+   */
+  @Override
+  public boolean alterOffsets(
+      Map<String, String> connectorConfig, Map<TopicPartition, Long> offsets) {
+    PipelineSinkConfig config = new PipelineSinkConfig(connectorConfig);
+    String name = connectorConfig.getOrDefault("name", "pipeline-sink");
+    OffsetStore store = new OffsetStore(config.offsetsTable(), name);
+    Map<TopicPartition, Long> set = new HashMap<>();
+    List<TopicPartition> delete = new ArrayList<>();
+    offsets.forEach(
+        (partition, offset) -> {
+          if (offset == null) {
+            delete.add(partition);
+          } else {
+            set.put(partition, offset);
+          }
+        });
+    try (Connection db = config.connection().open()) {
+      db.setAutoCommit(false);
+      store.createIfMissing(db);
+      if (set.isEmpty()) {
+        int deleted = store.delete(db, List.of());
+        log.info("Deleted all {} saved offsets of sink {}", deleted, name);
+      } else {
+        store.delete(db, delete);
+        store.save(db, set);
+        log.info("Set saved offsets of sink {}: {}; deleted {}", name, set, delete);
+      }
+      db.commit();
+      return true;
+    } catch (SQLException e) {
+      throw new ConnectException(
+          "Could not alter the offsets of "
+              + name
+              + " in "
+              + config.offsetsTable()
+              + ": "
+              + e.getMessage(),
+          e);
+    }
+  }
+}

@@ -1,0 +1,492 @@
+package io.pipelineconnect.sink;
+
+import io.pipelineconnect.common.RelationName;
+import io.pipelineconnect.common.RowFormat;
+import io.pipelineconnect.common.Version;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.connect.errors.ConnectException;
+import org.apache.kafka.connect.errors.DataException;
+import org.apache.kafka.connect.errors.RetriableException;
+import org.apache.kafka.connect.sink.ErrantRecordReporter;
+import org.apache.kafka.connect.sink.SinkRecord;
+import org.apache.kafka.connect.sink.SinkTask;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Copies records into their target relations, one COPY and commit cycle per batch, with the offsets
+ * of the batch saved in the same transaction.
+ *
+ * <p>The database, not Kafka, holds the truth about what was written: on assignment the task reads
+ * the saved offsets and rewinds the consumer to them; each cycle locks the partitions' offset rows
+ * and checks they are where this task left them (a zombie that lost its partitions backs off); and
+ * {@link #preCommit} reports to Kafka only what the database has committed.
+ */
+public class PipelineSinkTask extends SinkTask {
+  private static final Logger log = LoggerFactory.getLogger(PipelineSinkTask.class);
+  private static final Duration MAX_BACKOFF = Duration.ofMinutes(1);
+
+  private PipelineSinkConfig config;
+  private String connectorName;
+  private OffsetStore offsets;
+  private TargetResolver targets;
+  private RowEncoder encoder;
+  private CopyWriter writer;
+  private StartOffsets startOffsets;
+  private ErrantRecordReporter reporter;
+  private Connection connection;
+
+  /** The next offset to write per partition, as committed in the database. */
+  private final Map<TopicPartition, Long> committed = new HashMap<>();
+
+  /** The next offset to accept into the buffer per partition: drops redelivered records. */
+  private final Map<TopicPartition, Long> nextToBuffer = new HashMap<>();
+
+  /** Assigned partitions whose saved offsets could not be read yet (database down in open()). */
+  private final Set<TopicPartition> pendingOpen = new LinkedHashSet<>();
+
+  /** Partitions rewound during the current put(): their records in it are stale. */
+  private final Set<TopicPartition> rewoundInThisPut = new HashSet<>();
+
+  private final PendingBatch batch = new PendingBatch();
+  private int failedAttempts;
+
+  @Override
+  public String version() {
+    return Version.get();
+  }
+
+  @Override
+  public void start(Map<String, String> props) {
+    config = new PipelineSinkConfig(props);
+    connectorName = props.getOrDefault("name", "pipeline-sink");
+    offsets = new OffsetStore(config.offsetsTable(), connectorName);
+    targets = TargetResolver.from(config);
+    startOffsets = new StartOffsets(config.kafkaAdminSettings());
+    reporter = errantRecordReporter();
+    try {
+      Connection db = connection();
+      offsets.createIfMissing(db);
+      boolean copyHasDefault = db.getMetaData().getDatabaseMajorVersion() >= 16;
+      encoder =
+          config.copyOptions().format() == RowFormat.JSON
+              ? new JsonRowEncoder(copyHasDefault)
+              : new LineRowEncoder(config.copyOptions());
+      int streamChunk = Catalog.pipelineDbBatchSize(db).orElse(Integer.MAX_VALUE);
+      writer = new CopyWriter(encoder, streamChunk);
+      if (config.stream().isPresent()) {
+        checkFixedTarget(db, config.stream().get());
+      }
+      db.commit();
+    } catch (SQLException e) {
+      closeConnection();
+      throw new ConnectException(
+          "Could not prepare " + config.connection() + ": " + e.getMessage(), e);
+    }
+    log.info(
+        "Sink task for {} started: format {}, batches of {} records / {} bytes, offsets in {}",
+        connectorName,
+        config.copyOptions().format().configValue(),
+        config.batchSize(),
+        config.maxBytes(),
+        config.offsetsTable());
+  }
+
+  /** The fixed target must exist and be writable, and its COPY options must be acceptable. */
+  private void checkFixedTarget(Connection db, RelationName name) throws SQLException {
+    TargetTable table =
+        Catalog.lookUp(db, name, config.columns())
+            .orElseThrow(
+                () ->
+                    new ConnectException(
+                        "Target "
+                            + name
+                            + " does not exist. Create it first, e.g. CREATE TABLE "
+                            + name.quoted()
+                            + " (...), or on PipelineDB CREATE FOREIGN TABLE "
+                            + name.quoted()
+                            + " (...) SERVER pipelinedb"));
+    // An empty COPY checks the options and the column list the way every batch will use them.
+    try (Statement statement = db.createStatement()) {
+      statement.execute("SAVEPOINT check_copy");
+    }
+    try {
+      writer.check(db, table);
+    } finally {
+      try (Statement statement = db.createStatement()) {
+        statement.execute("ROLLBACK TO SAVEPOINT check_copy");
+      }
+    }
+  }
+
+  @Override
+  public void open(Collection<TopicPartition> partitions) {
+    pendingOpen.addAll(partitions);
+    try {
+      openPending();
+    } catch (SQLException | RuntimeException e) {
+      // An exception here would kill the task: the rewind is done in the next put() instead.
+      log.warn(
+          "Could not read saved offsets for {} yet ({}); will retry before writing",
+          partitions,
+          e.getMessage());
+      closeConnection();
+    }
+  }
+
+  /** Reads (or resolves and saves) the start of each pending partition and rewinds to it. */
+  private void openPending() throws SQLException {
+    if (pendingOpen.isEmpty()) {
+      return;
+    }
+    Connection db = connection();
+    Map<TopicPartition, Long> saved = offsets.read(db, pendingOpen);
+    Set<TopicPartition> missing = new HashSet<>(pendingOpen);
+    missing.removeAll(saved.keySet());
+    if (!missing.isEmpty()) {
+      Set<String> topics = missing.stream().map(TopicPartition::topic).collect(Collectors.toSet());
+      Set<String> running = new HashSet<>(offsets.topicsWithOffsets(db, topics));
+      // A partition of a topic this connector already reads was added later: start at its
+      // beginning, or its first records would be skipped. Otherwise start_offset decides.
+      Set<TopicPartition> fromBeginning = new HashSet<>();
+      Set<TopicPartition> fromEnd = new HashSet<>();
+      for (TopicPartition p : missing) {
+        if (running.contains(p.topic())
+            || config.startOffset() == PipelineSinkConfig.StartOffset.BEGINNING) {
+          fromBeginning.add(p);
+        } else {
+          fromEnd.add(p);
+        }
+      }
+      Map<TopicPartition, Long> resolved = new HashMap<>(startOffsets.resolve(fromBeginning, true));
+      resolved.putAll(startOffsets.resolve(fromEnd, false));
+      // Saved at once, even if the partition stays idle: a restart must not re-resolve "end".
+      offsets.insertMissing(db, resolved);
+      db.commit();
+      saved = offsets.read(db, pendingOpen);
+      log.info("Start offsets saved for partitions without one: {}", resolved);
+    }
+    db.commit();
+    for (TopicPartition p : pendingOpen) {
+      Long next = saved.get(p);
+      if (next == null) {
+        throw new SQLException("No saved offset for " + p + " after saving one");
+      }
+      committed.put(p, next);
+      nextToBuffer.put(p, next);
+      context.offset(p, next);
+      rewoundInThisPut.add(p);
+    }
+    log.debug("Rewound {} to saved offsets", pendingOpen);
+    pendingOpen.clear();
+  }
+
+  @Override
+  public void put(Collection<SinkRecord> records) {
+    rewoundInThisPut.clear();
+    if (!pendingOpen.isEmpty()) {
+      try {
+        openPending();
+      } catch (SQLException | RuntimeException e) {
+        closeConnection();
+        throw retry("reading saved offsets of " + pendingOpen, e);
+      }
+    }
+    for (SinkRecord record : records) {
+      TopicPartition partition = new TopicPartition(record.topic(), record.kafkaPartition());
+      if (rewoundInThisPut.contains(partition)) {
+        continue;
+      }
+      Long next = nextToBuffer.get(partition);
+      if (next == null || record.kafkaOffset() < next) {
+        // Not (yet) ours, or already buffered or written: Connect redelivers after a retry.
+        continue;
+      }
+      accept(partition, record);
+      nextToBuffer.put(partition, record.kafkaOffset() + 1);
+      if (batch.recordCount() >= config.batchSize() || batch.byteCount() >= config.maxBytes()) {
+        flush();
+      }
+    }
+    // The topics went quiet or the oldest record waited long enough: write what is buffered,
+    // as the original flushed at the end of every pass over its partitions.
+    if (records.isEmpty() || batch.ageNanos() >= config.linger().toNanos()) {
+      flush();
+    }
+  }
+
+  private void accept(TopicPartition partition, SinkRecord record) {
+    try {
+      TargetTable target = targets.resolve(connection(), record);
+      TargetRows rows = batch.rowsFor(target);
+      if (encoder.encode(record, target, rows.rows())) {
+        rows.rowAdded(record);
+      }
+    } catch (BadRecordException e) {
+      report(record, e.getMessage(), e);
+    } catch (SQLException e) {
+      closeConnection();
+      // Connect redelivers the whole put(): this record is not marked as buffered.
+      nextToBuffer.put(partition, record.kafkaOffset());
+      throw retry("resolving the target of " + describe(record), e);
+    }
+    batch.covered(partition, record.kafkaOffset());
+  }
+
+  /** Writes the buffered batch: COPY per target, offsets, commit. */
+  private void flush() {
+    if (batch.isEmpty()) {
+      return;
+    }
+    try {
+      writeBatch();
+      failedAttempts = 0;
+    } catch (SQLException e) {
+      closeConnection();
+      throw retry("writing " + batch.recordCount() + " records", e);
+    }
+  }
+
+  private void writeBatch() throws SQLException {
+    Connection db = connection();
+    Set<TopicPartition> partitions = batch.nextOffsets().keySet();
+    Map<TopicPartition, Long> stored = offsets.lock(db, partitions);
+    if (stored.equals(batch.nextOffsets())) {
+      // An earlier attempt's COMMIT went through although its answer was lost.
+      db.rollback();
+      log.info(
+          "Batch of {} records was already committed; not writing it again", batch.recordCount());
+      committed.putAll(batch.nextOffsets());
+      batch.clear();
+      return;
+    }
+    Map<TopicPartition, Long> expected = new HashMap<>();
+    partitions.forEach(p -> expected.put(p, committed.get(p)));
+    if (!stored.equals(expected)) {
+      db.rollback();
+      fenced(stored);
+      return;
+    }
+    long rows = 0;
+    for (TargetRows target : batch.targets()) {
+      rows +=
+          writer.write(
+              db,
+              target,
+              (t, row, reason) ->
+                  report(
+                      t.record(row),
+                      "COPY into " + t.target().name() + " refused the row: " + reason,
+                      null));
+    }
+    offsets.save(db, batch.nextOffsets());
+    awaitReports();
+    commit(db);
+    log.debug(
+        "Committed {} rows from {} records, offsets {}",
+        rows,
+        batch.recordCount(),
+        batch.nextOffsets());
+    committed.putAll(batch.nextOffsets());
+    batch.clear();
+  }
+
+  private void commit(Connection db) throws SQLException {
+    try {
+      db.commit();
+    } catch (SQLException e) {
+      // The outcome is unknown. The buffer is kept; the next attempt re-reads the offsets and
+      // either finds the batch committed or writes it again. Never assume.
+      throw new SQLException(
+          "COMMIT failed, outcome unknown: " + e.getMessage(), e.getSQLState(), e);
+    }
+  }
+
+  /**
+   * Another writer moved these partitions' offsets (a zombie of this task, or an offsets reset):
+   * drop the batch and rewind every partition in it to what the database holds.
+   */
+  private void fenced(Map<TopicPartition, Long> stored) {
+    log.warn(
+        "Offsets in the database {} are not where this task left them {}: another writer moved"
+            + " them. Dropping {} buffered records and rewinding.",
+        stored,
+        committed,
+        batch.recordCount());
+    for (TopicPartition p : batch.nextOffsets().keySet()) {
+      Long next = stored.get(p);
+      if (next == null) {
+        pendingOpen.add(p);
+        nextToBuffer.remove(p);
+        committed.remove(p);
+      } else {
+        committed.put(p, next);
+        nextToBuffer.put(p, next);
+        context.offset(p, next);
+        rewoundInThisPut.add(p);
+      }
+    }
+    batch.clear();
+  }
+
+  private void report(SinkRecord record, String reason, Throwable cause) {
+    if (reporter == null) {
+      throw new ConnectException(
+          "Bad record "
+              + describe(record)
+              + ": "
+              + reason
+              + ". Set errors.tolerance=all and errors.deadletterqueue.topic.name to route such"
+              + " records to a dead letter queue.",
+          cause);
+    }
+    log.warn("Bad record {} sent to the errant record reporter: {}", describe(record), reason);
+    batch.reported(reporter.report(record, new DataException(reason, cause)));
+  }
+
+  private void awaitReports() {
+    for (Future<Void> report : batch.reports()) {
+      try {
+        report.get();
+      } catch (ExecutionException e) {
+        throw new ConnectException("Could not report a bad record: " + e.getCause(), e.getCause());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new ConnectException("Interrupted while reporting bad records", e);
+      }
+    }
+    batch.reports().clear();
+  }
+
+  private RuntimeException retry(String what, Exception e) {
+    failedAttempts++;
+    if (failedAttempts > config.maxRetries()) {
+      return new ConnectException(
+          "Failed "
+              + what
+              + " into "
+              + config.connection()
+              + " after "
+              + config.maxRetries()
+              + " retries: "
+              + e.getMessage(),
+          e);
+    }
+    long backoff =
+        Math.min(
+            MAX_BACKOFF.toMillis(),
+            config.retryBackoff().toMillis() << Math.min(20, failedAttempts - 1));
+    log.warn(
+        "Failed {} (attempt {} of {}), retrying in {} ms: {}",
+        what,
+        failedAttempts,
+        config.maxRetries() + 1,
+        backoff,
+        e.getMessage());
+    context.timeout(backoff);
+    return new RetriableException(e.getMessage(), e);
+  }
+
+  @Override
+  public Map<TopicPartition, OffsetAndMetadata> preCommit(
+      Map<TopicPartition, OffsetAndMetadata> currentOffsets) {
+    // Only what the database has committed: Kafka's group offsets are a mirror for monitoring.
+    Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
+    for (TopicPartition p : currentOffsets.keySet()) {
+      Long next = committed.get(p);
+      if (next != null) {
+        done.put(p, new OffsetAndMetadata(next));
+      }
+    }
+    return done;
+  }
+
+  @Override
+  public void close(Collection<TopicPartition> partitions) {
+    if (!batch.isEmpty()) {
+      try {
+        writeBatch();
+      } catch (SQLException | RuntimeException e) {
+        // Not written: whoever gets the partitions next starts from the database's offsets.
+        log.warn(
+            "Could not write the batch while partitions move ({}); it will be re-read",
+            e.getMessage());
+        closeConnection();
+        for (TopicPartition p : batch.nextOffsets().keySet()) {
+          Long next = committed.get(p);
+          if (next != null) {
+            nextToBuffer.put(p, next);
+            context.offset(p, next);
+          }
+        }
+        batch.clear();
+      }
+    }
+    for (TopicPartition p : partitions) {
+      committed.remove(p);
+      nextToBuffer.remove(p);
+      pendingOpen.remove(p);
+    }
+  }
+
+  @Override
+  public void stop() {
+    closeConnection();
+    if (startOffsets != null) {
+      startOffsets.close();
+    }
+    log.info("Sink task for {} stopped", connectorName);
+  }
+
+  private Connection connection() throws SQLException {
+    if (connection == null || connection.isClosed()) {
+      connection = config.connection().open();
+      connection.setAutoCommit(false);
+      targets.forget();
+    }
+    return connection;
+  }
+
+  private void closeConnection() {
+    if (connection != null) {
+      try {
+        connection.close();
+      } catch (SQLException ignored) {
+        // Already broken.
+      }
+      connection = null;
+    }
+  }
+
+  private ErrantRecordReporter errantRecordReporter() {
+    try {
+      return context.errantRecordReporter();
+    } catch (NoSuchMethodError | NoClassDefFoundError e) {
+      // Workers older than Kafka 2.6 have no reporter: bad records fail the task.
+      return null;
+    }
+  }
+
+  private static String describe(SinkRecord record) {
+    return record.topic() + "-" + record.kafkaPartition() + "@" + record.kafkaOffset();
+  }
+
+  /** For tests: the partitions whose offsets this task holds as committed. */
+  Map<TopicPartition, Long> committedOffsets() {
+    return Map.copyOf(committed);
+  }
+}

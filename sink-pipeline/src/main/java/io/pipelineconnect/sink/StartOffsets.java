@@ -1,0 +1,73 @@
+package io.pipelineconnect.sink;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.connect.errors.RetriableException;
+
+/**
+ * Resolves where partitions without a saved offset start, by asking Kafka for their first or next
+ * offset. Without admin settings (start_offset=-2 and no bootstrap servers) the beginning is offset
+ * 0, which the consumer moves up to the log start when older data was deleted.
+ */
+final class StartOffsets implements AutoCloseable {
+  private static final Duration TIMEOUT = Duration.ofSeconds(30);
+  private final Optional<Map<String, Object>> adminSettings;
+  private Admin admin;
+
+  StartOffsets(Optional<Map<String, Object>> adminSettings) {
+    this.adminSettings = adminSettings;
+  }
+
+  /** Offsets of the partitions' first (earliest) or next (latest) records. */
+  Map<TopicPartition, Long> resolve(Collection<TopicPartition> partitions, boolean earliest) {
+    Map<TopicPartition, Long> offsets = new HashMap<>();
+    if (partitions.isEmpty()) {
+      return offsets;
+    }
+    if (adminSettings.isEmpty()) {
+      if (!earliest) {
+        throw new IllegalStateException("kafka.bootstrap.servers is needed to find the end");
+      }
+      partitions.forEach(p -> offsets.put(p, 0L));
+      return offsets;
+    }
+    Map<TopicPartition, OffsetSpec> specs = new HashMap<>();
+    partitions.forEach(p -> specs.put(p, earliest ? OffsetSpec.earliest() : OffsetSpec.latest()));
+    try {
+      Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> result =
+          admin().listOffsets(specs).all().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      result.forEach((p, info) -> offsets.put(p, info.offset()));
+      return offsets;
+    } catch (ExecutionException | TimeoutException e) {
+      throw new RetriableException("Could not list offsets of " + partitions + " from Kafka", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new RetriableException("Interrupted while listing offsets", e);
+    }
+  }
+
+  private Admin admin() {
+    if (admin == null) {
+      admin = Admin.create(adminSettings.get());
+    }
+    return admin;
+  }
+
+  @Override
+  public void close() {
+    if (admin != null) {
+      admin.close(Duration.ofSeconds(5));
+      admin = null;
+    }
+  }
+}

@@ -1,0 +1,98 @@
+package io.pipelineconnect.sink;
+
+import io.pipelineconnect.common.RelationName;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import org.apache.kafka.connect.sink.SinkRecord;
+
+/**
+ * Decides which relation a record goes to: the one {@code stream}, the {@code stream.format}
+ * template filled with the topic, or the relation the record's key names ({@code stream.from.key}).
+ * Relations are looked up in the catalog once and remembered.
+ */
+final class TargetResolver {
+  private final Function<SinkRecord, RelationName> naming;
+  private final List<String> columns;
+  private final Map<RelationName, TargetTable> known = new HashMap<>();
+
+  private TargetResolver(Function<SinkRecord, RelationName> naming, List<String> columns) {
+    this.naming = naming;
+    this.columns = columns;
+  }
+
+  static TargetResolver from(PipelineSinkConfig config) {
+    if (config.stream().isPresent()) {
+      RelationName fixed = config.stream().get();
+      return new TargetResolver(record -> fixed, config.columns());
+    }
+    if (config.streamFormat().isPresent()) {
+      RelationName template = RelationName.parse(config.streamFormat().get());
+      return new TargetResolver(record -> fillTemplate(template, record.topic()), config.columns());
+    }
+    return new TargetResolver(TargetResolver::fromKey, config.columns());
+  }
+
+  /**
+   * The template with ${topic} replaced by the topic, exactly (no case folding): the template is
+   * parsed first, so dots in a topic name never turn into a schema separator.
+   */
+  static RelationName fillTemplate(RelationName template, String topic) {
+    return new RelationName(
+        template.schema().map(s -> s.replace("${topic}", topic)),
+        template.name().replace("${topic}", topic));
+  }
+
+  private static RelationName fromKey(SinkRecord record) {
+    Object key = record.key();
+    String text;
+    if (key instanceof byte[] bytes) {
+      text = new String(bytes, StandardCharsets.UTF_8);
+    } else if (key instanceof String s) {
+      text = s;
+    } else {
+      throw new IllegalArgumentException(
+          key == null
+              ? "stream.from.key is set but the record has no key"
+              : "stream.from.key needs a string or bytes key, got "
+                  + key.getClass().getSimpleName());
+    }
+    return RelationName.parse(text);
+  }
+
+  /**
+   * The record's target.
+   *
+   * @throws BadRecordException if the record names no relation that exists
+   * @throws SQLException if the catalog cannot be read
+   */
+  TargetTable resolve(Connection connection, SinkRecord record)
+      throws BadRecordException, SQLException {
+    RelationName name;
+    try {
+      name = naming.apply(record);
+    } catch (IllegalArgumentException e) {
+      throw new BadRecordException("No target relation: " + e.getMessage());
+    }
+    TargetTable table = known.get(name);
+    if (table != null) {
+      return table;
+    }
+    Optional<TargetTable> found = Catalog.lookUp(connection, name, columns);
+    if (found.isEmpty()) {
+      throw new BadRecordException("Target relation " + name + " does not exist");
+    }
+    known.put(name, found.get());
+    return found.get();
+  }
+
+  /** Forgets what was looked up (after the database was replaced, for instance). */
+  void forget() {
+    known.clear();
+  }
+}

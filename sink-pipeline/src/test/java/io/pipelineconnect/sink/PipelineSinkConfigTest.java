@@ -1,0 +1,87 @@
+package io.pipelineconnect.sink;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.config.ConfigValue;
+import org.junit.jupiter.api.Test;
+
+class PipelineSinkConfigTest {
+  private static Map<String, String> valid() {
+    Map<String, String> props = new HashMap<>();
+    props.put("name", "s");
+    props.put("connector.class", PipelineSinkConnector.class.getName());
+    props.put("topics", "t");
+    props.put("tasks.max", "2");
+    props.put("connection.url", "jdbc:postgresql://db/x");
+    props.put("stream", "page_views");
+    props.put("kafka.bootstrap.servers", "localhost:9092");
+    return props;
+  }
+
+  private static List<String> errorsFor(Map<String, String> props, String key) {
+    return new PipelineSinkConnector()
+        .validate(props).configValues().stream()
+            .filter(v -> v.name().equals(key))
+            .map(ConfigValue::errorMessages)
+            .findFirst()
+            .orElseThrow();
+  }
+
+  @Test
+  void aValidConfigHasNoErrors() {
+    assertThat(
+            new PipelineSinkConnector()
+                .validate(valid()).configValues().stream().flatMap(v -> v.errorMessages().stream()))
+        .isEmpty();
+    PipelineSinkConfig config = new PipelineSinkConfig(valid());
+    assertThat(config.batchSize()).isEqualTo(1000);
+    assertThat(config.maxBytes()).isEqualTo(32_000_000);
+    assertThat(config.startOffset()).isEqualTo(PipelineSinkConfig.StartOffset.END);
+    assertThat(config.offsetsTable().quoted()).isEqualTo("\"pipeline_connect\".\"sink_offsets\"");
+  }
+
+  @Test
+  void eachBadOptionIsReportedOnItsKey() {
+    Map<String, String> props = valid();
+    props.put("start_offset", "42");
+    assertThat(errorsFor(props, "start_offset")).singleElement().asString().contains("-2");
+
+    props = valid();
+    props.put("parallelism", "4");
+    assertThat(errorsFor(props, "parallelism")).singleElement().asString().contains("tasks.max=4");
+
+    props = valid();
+    props.put("stream.format", "raw_${topic}");
+    assertThat(errorsFor(props, "stream")).singleElement().asString().contains("exactly one");
+
+    props = valid();
+    props.remove("stream");
+    props.put("stream.format", "raw");
+    assertThat(errorsFor(props, "stream.format")).singleElement().asString().contains("${topic}");
+
+    props = valid();
+    props.remove("kafka.bootstrap.servers");
+    assertThat(errorsFor(props, "kafka.bootstrap.servers"))
+        .singleElement()
+        .asString()
+        .contains("start_offset=-2");
+    props.put("start_offset", "-2");
+    assertThat(errorsFor(props, "kafka.bootstrap.servers")).isEmpty();
+
+    props = valid();
+    props.put("batchsize", "0");
+    assertThat(errorsFor(props, "batchsize")).isNotEmpty();
+
+    props = valid();
+    props.put("format", "text");
+    props.put("quote", "'");
+    assertThat(errorsFor(props, "quote")).singleElement().asString().contains("csv");
+
+    props = valid();
+    props.put("connection.url", "postgres://db");
+    assertThat(errorsFor(props, "connection.url")).isNotEmpty();
+  }
+}

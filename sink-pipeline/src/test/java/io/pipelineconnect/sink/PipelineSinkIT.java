@@ -1,0 +1,345 @@
+package io.pipelineconnect.sink;
+
+import static io.pipelineconnect.sink.SinkTestSupport.STRINGS;
+import static io.pipelineconnect.sink.SinkTestSupport.awaitCount;
+import static io.pipelineconnect.sink.SinkTestSupport.count;
+import static io.pipelineconnect.sink.SinkTestSupport.execute;
+import static io.pipelineconnect.sink.SinkTestSupport.rows;
+import static io.pipelineconnect.sink.SinkTestSupport.sinkConfig;
+import static io.pipelineconnect.sink.SinkTestSupport.withDeadLetterQueue;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pipelineconnect.testsupport.ConnectClusterExtension;
+import io.pipelineconnect.testsupport.KafkaConnectCluster;
+import io.pipelineconnect.testsupport.PostgresExtension;
+import io.pipelineconnect.testsupport.PostgresServer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.common.header.Header;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The sink through a real Connect cluster (two workers) into real PostgreSQL tables. */
+class PipelineSinkIT {
+  @RegisterExtension
+  static final ConnectClusterExtension CONNECT = ConnectClusterExtension.withWorkers(2);
+
+  @RegisterExtension static final PostgresExtension PG = PostgresExtension.postgres();
+
+  private KafkaConnectCluster cluster;
+  private PostgresServer server;
+  private String db;
+
+  @BeforeEach
+  void freshDatabase() {
+    cluster = CONNECT.cluster();
+    server = PG.server();
+    db = PG.createDatabase();
+  }
+
+  private void produce(String topic, int partition, String key, String value) {
+    cluster.kafka().produce(topic, partition, key, value);
+  }
+
+  @Test
+  void textMessagesLandAsExactRows() throws Exception {
+    execute(server, db, "CREATE TABLE views (id bigint PRIMARY KEY, url text, latency float8)");
+    cluster.kafka().createTopic("text-in", 3);
+    for (int i = 0; i < 300; i++) {
+      produce(
+          "text-in",
+          i % 3,
+          null,
+          i + "\t/page/" + (i % 7) + "\t" + (i / 10.0) + (i % 2 == 0 ? "\n" : ""));
+    }
+    cluster
+        .connect()
+        .configureConnector("text-sink", sinkConfig(cluster, server, db, "text-in", "views"));
+
+    awaitCount(server, db, "SELECT count(*) FROM views", 300);
+    assertThat(
+            rows(
+                server,
+                db,
+                "SELECT id, url, latency FROM views WHERE id IN (0, 7, 299) ORDER BY id"))
+        .containsExactly("0|/page/0|0", "7|/page/0|0.7", "299|/page/5|29.9");
+    // The offsets table holds, per partition, the next offset to read.
+    assertThat(
+            rows(
+                server,
+                db,
+                "SELECT topic, kafka_partition, next_offset FROM pipeline_connect.sink_offsets"
+                    + " WHERE connector = 'text-sink' ORDER BY kafka_partition"))
+        .containsExactly("text-in|0|100", "text-in|1|100", "text-in|2|100");
+  }
+
+  @Test
+  void csvHonoursDelimiterQuoteEscapeAndNull() throws Exception {
+    execute(server, db, "CREATE TABLE people (id int, name text, note text)");
+    cluster.kafka().createTopic("csv-in", 1);
+    produce("csv-in", 0, null, "1;'O\\'Brien';NULL");
+    produce("csv-in", 0, null, "2;'multi\nline; with ;';''");
+    produce("csv-in", 0, null, "3;plain;NULL\r\n");
+    Map<String, String> props = sinkConfig(cluster, server, db, "csv-in", "people");
+    props.putAll(
+        Map.of("format", "csv", "delimiter", ";", "quote", "'", "escape", "\\", "null", "NULL"));
+    cluster.connect().configureConnector("csv-sink", props);
+
+    awaitCount(server, db, "SELECT count(*) FROM people", 3);
+    assertThat(rows(server, db, "SELECT id, name, note FROM people ORDER BY id"))
+        .containsExactly("1|O'Brien|null", "2|multi\nline; with ;|", "3|plain|null");
+  }
+
+  @Test
+  void jsonKeysFillColumnsByNameAndWholeMessagesFillASingleJsonColumn() throws Exception {
+    execute(
+        server,
+        db,
+        "CREATE TABLE events (id int, kind text, payload jsonb, seen_at timestamptz DEFAULT '2001-02-03Z')",
+        "CREATE TABLE raw_events (doc jsonb)");
+    cluster.kafka().createTopic("json-in", 1);
+    produce(
+        "json-in",
+        0,
+        null,
+        "{\"id\": 1, \"kind\": \"click\", \"payload\": {\"x\": [1, \"a\\\\b\"]}, \"extra\": true}");
+    produce("json-in", 0, null, "{\"id\": 2, \"kind\": null}");
+    Map<String, String> byColumn = sinkConfig(cluster, server, db, "json-in", "events");
+    byColumn.put("format", "json");
+    cluster.connect().configureConnector("json-columns", byColumn);
+    Map<String, String> whole = sinkConfig(cluster, server, db, "json-in", "raw_events");
+    whole.put("format", "json");
+    cluster.connect().configureConnector("json-whole", whole);
+
+    awaitCount(server, db, "SELECT count(*) FROM events", 2);
+    awaitCount(server, db, "SELECT count(*) FROM raw_events", 2);
+    assertThat(
+            rows(
+                server,
+                db,
+                "SELECT id, kind, payload, extract(year FROM seen_at) FROM events ORDER BY id"))
+        .containsExactly("1|click|{\"x\": [1, \"a\\\\b\"]}|2001", "2|null|null|2001");
+    assertThat(
+            rows(
+                server,
+                db,
+                "SELECT doc->>'id', doc->'payload'->'x'->>1 FROM raw_events ORDER BY 1"))
+        .containsExactly("1|a\\b", "2|null");
+  }
+
+  @Test
+  void structRecordsFromJsonConverterWithSchemasFillColumnsByFieldName() throws Exception {
+    execute(server, db, "CREATE TABLE orders (id bigint, amount numeric(10,2), tags jsonb)");
+    cluster.kafka().createTopic("struct-in", 1);
+    String schema =
+        "{\"type\":\"struct\",\"fields\":[{\"field\":\"id\",\"type\":\"int64\"},"
+            + "{\"field\":\"amount\",\"type\":\"double\"},"
+            + "{\"field\":\"tags\",\"type\":\"array\",\"items\":{\"type\":\"string\"}}]}";
+    produce(
+        "struct-in",
+        0,
+        null,
+        "{\"schema\":"
+            + schema
+            + ",\"payload\":{\"id\":5,\"amount\":12.5,\"tags\":[\"a\",\"b\"]}}");
+    Map<String, String> props = sinkConfig(cluster, server, db, "struct-in", "orders");
+    props.put("format", "json");
+    props.put("value.converter", "org.apache.kafka.connect.json.JsonConverter");
+    props.put("value.converter.schemas.enable", "true");
+    cluster.connect().configureConnector("struct-sink", props);
+
+    awaitCount(server, db, "SELECT count(*) FROM orders", 1);
+    assertThat(rows(server, db, "SELECT id, amount, tags FROM orders"))
+        .containsExactly("5|12.50|[\"a\", \"b\"]");
+  }
+
+  @Test
+  void badRecordsGoToTheDeadLetterQueueAndTheRestIsCommitted() throws Exception {
+    execute(server, db, "CREATE TABLE strict (id int PRIMARY KEY, n int NOT NULL)");
+    cluster.kafka().createTopic("bad-in", 1);
+    List<String> messages = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      messages.add(i + "\t" + i);
+    }
+    messages.set(5, "\\.");
+    messages.set(10, "10\t10\n11\t11");
+    messages.set(20, "20\tnot-a-number");
+    messages.set(30, "30\t");
+    messages.set(40, "1\t1");
+    messages.forEach(m -> produce("bad-in", 0, null, m));
+    Map<String, String> props = sinkConfig(cluster, server, db, "bad-in", "strict");
+    props.put("tasks.max", "1");
+    withDeadLetterQueue(props, "bad-dlq");
+    cluster.connect().configureConnector("bad-sink", props);
+
+    awaitCount(server, db, "SELECT count(*) FROM strict", 45);
+    ConsumerRecords<byte[], byte[]> dead =
+        cluster.kafka().consume(5, Duration.ofSeconds(60).toMillis(), "bad-dlq");
+    List<String> deadValues = new ArrayList<>();
+    for (ConsumerRecord<byte[], byte[]> record : dead) {
+      deadValues.add(new String(record.value(), StandardCharsets.UTF_8));
+      assertThat(header(record, "__connect.errors.topic")).isEqualTo("bad-in");
+      assertThat(header(record, "__connect.errors.exception.message")).isNotBlank();
+    }
+    assertThat(deadValues)
+        .containsExactlyInAnyOrder("\\.", "10\t10\n11\t11", "20\tnot-a-number", "30\t", "1\t1");
+    assertThat(count(server, db, "SELECT count(*) FROM strict WHERE id IN (5, 10, 20, 30, 40)"))
+        .isZero();
+    awaitCount(
+        server,
+        db,
+        "SELECT next_offset FROM pipeline_connect.sink_offsets WHERE connector = 'bad-sink'",
+        50);
+  }
+
+  private static String header(ConsumerRecord<byte[], byte[]> record, String key) {
+    Header header = record.headers().lastHeader(key);
+    return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void keyNamesTheTargetAndAMissingOneGoesToTheDeadLetterQueue() throws Exception {
+    execute(
+        server, db, "CREATE TABLE a (v text)", "CREATE SCHEMA s", "CREATE TABLE s.\"B\" (v text)");
+    cluster.kafka().createTopic("keyed", 1);
+    produce("keyed", 0, "a", "one");
+    produce("keyed", 0, "s.\"B\"", "two");
+    produce("keyed", 0, "a\"; drop table a; --", "evil");
+    produce("keyed", 0, "a", "three");
+    Map<String, String> props = sinkConfig(cluster, server, db, "keyed", "unused");
+    props.remove("stream");
+    props.put("stream.from.key", "true");
+    withDeadLetterQueue(props, "keyed-dlq");
+    cluster.connect().configureConnector("keyed-sink", props);
+
+    awaitCount(server, db, "SELECT count(*) FROM a", 2);
+    awaitCount(server, db, "SELECT count(*) FROM s.\"B\"", 1);
+    ConsumerRecords<byte[], byte[]> dead = cluster.kafka().consume(1, 60_000, "keyed-dlq");
+    assertThat(new String(dead.iterator().next().value(), StandardCharsets.UTF_8))
+        .isEqualTo("evil");
+  }
+
+  @Test
+  void startOffsetMinusOneStartsAtTheEndAndAnIdlePartitionsStartSurvivesARestart()
+      throws Exception {
+    execute(server, db, "CREATE TABLE tail (v text)");
+    cluster.kafka().createTopic("tail-in", 2);
+    produce("tail-in", 0, null, "old-0");
+    produce("tail-in", 1, null, "old-1");
+    Map<String, String> props = sinkConfig(cluster, server, db, "tail-in", "tail");
+    props.put("start_offset", "-1");
+    cluster.connect().configureConnector("tail-sink", props);
+    // Both partitions get a saved start at once, though nothing new arrives on them.
+    awaitCount(
+        server,
+        db,
+        "SELECT count(*) FROM pipeline_connect.sink_offsets WHERE connector = 'tail-sink' AND next_offset = 1",
+        2);
+
+    cluster.connect().stopConnector("tail-sink");
+    cluster.connect().assertions().assertConnectorIsStopped("tail-sink", "not stopped");
+    produce("tail-in", 1, null, "while-stopped");
+    cluster.connect().resumeConnector("tail-sink");
+    produce("tail-in", 0, null, "new-0");
+
+    awaitCount(server, db, "SELECT count(*) FROM tail", 2);
+    assertThat(rows(server, db, "SELECT v FROM tail ORDER BY v"))
+        .containsExactly("new-0", "while-stopped");
+  }
+
+  @Test
+  void startOffsetMinusTwoStartsAtTheBeginning() throws Exception {
+    execute(server, db, "CREATE TABLE head (v text)");
+    cluster.kafka().createTopic("head-in", 1);
+    produce("head-in", 0, null, "first");
+    produce("head-in", 0, null, "second");
+    Map<String, String> props = sinkConfig(cluster, server, db, "head-in", "head");
+    props.remove("kafka.bootstrap.servers");
+    props.put("value.converter", STRINGS);
+    cluster.connect().configureConnector("head-sink", props);
+    awaitCount(server, db, "SELECT count(*) FROM head", 2);
+  }
+
+  @Test
+  void resettingOffsetsThroughTheRestApiRereadsTheTopic() throws Exception {
+    execute(server, db, "CREATE TABLE again (v text)");
+    cluster.kafka().createTopic("again-in", 1);
+    for (int i = 0; i < 10; i++) {
+      produce("again-in", 0, null, "v" + i);
+    }
+    cluster
+        .connect()
+        .configureConnector("again-sink", sinkConfig(cluster, server, db, "again-in", "again"));
+    awaitCount(server, db, "SELECT count(*) FROM again", 10);
+
+    cluster.connect().stopConnector("again-sink");
+    cluster.connect().assertions().assertConnectorIsStopped("again-sink", "not stopped");
+    cluster.connect().resetConnectorOffsets("again-sink");
+    assertThat(
+            count(
+                server,
+                db,
+                "SELECT count(*) FROM pipeline_connect.sink_offsets WHERE connector = 'again-sink'"))
+        .isZero();
+    cluster.connect().resumeConnector("again-sink");
+    awaitCount(server, db, "SELECT count(*) FROM again", 20);
+
+    cluster.connect().stopConnector("again-sink");
+    cluster.connect().assertions().assertConnectorIsStopped("again-sink", "not stopped");
+    cluster
+        .connect()
+        .alterSinkConnectorOffset(
+            "again-sink", new org.apache.kafka.common.TopicPartition("again-in", 0), 8L);
+    assertThat(
+            count(
+                server,
+                db,
+                "SELECT next_offset FROM pipeline_connect.sink_offsets WHERE connector = 'again-sink'"))
+        .isEqualTo(8);
+    cluster.connect().resumeConnector("again-sink");
+    awaitCount(server, db, "SELECT count(*) FROM again", 22);
+  }
+
+  @Test
+  void aMissingTargetFailsTheTaskWithAMessageSayingHowToCreateIt() throws Exception {
+    cluster.kafka().createTopic("nowhere-in", 1);
+    cluster
+        .connect()
+        .configureConnector(
+            "nowhere-sink", sinkConfig(cluster, server, db, "nowhere-in", "nowhere"));
+    cluster
+        .connect()
+        .assertions()
+        .assertConnectorIsRunningAndTasksHaveFailed("nowhere-sink", 2, "tasks did not fail");
+    String trace = cluster.connect().connectorStatus("nowhere-sink").tasks().get(0).trace();
+    assertThat(trace).contains("\"nowhere\" does not exist").contains("CREATE TABLE");
+  }
+
+  @Test
+  void validationThroughRestNamesEachBadKey() {
+    Map<String, String> props = sinkConfig(cluster, server, db, "x", "y");
+    props.put("name", "validate-me");
+    props.put("start_offset", "5");
+    props.put("parallelism", "3");
+    props.put("format", "csv");
+    props.put("delimiter", "ab");
+    var result =
+        cluster
+            .connect()
+            .validateConnectorConfig(PipelineSinkConnector.class.getSimpleName(), props);
+    Map<String, List<String>> errors =
+        result.configs().stream()
+            .filter(v -> !v.configValue().errors().isEmpty())
+            .collect(Collectors.toMap(v -> v.configValue().name(), v -> v.configValue().errors()));
+    assertThat(errors).containsOnlyKeys("start_offset", "parallelism", "delimiter");
+    assertThat(errors.get("parallelism").get(0)).contains("set tasks.max=3");
+    assertThat(errors.get("start_offset").get(0)).contains("-2");
+  }
+}

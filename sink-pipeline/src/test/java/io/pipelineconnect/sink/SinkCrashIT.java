@@ -1,0 +1,139 @@
+package io.pipelineconnect.sink;
+
+import static io.pipelineconnect.sink.SinkTestSupport.count;
+import static io.pipelineconnect.sink.SinkTestSupport.execute;
+import static io.pipelineconnect.sink.SinkTestSupport.sinkConfig;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pipelineconnect.testsupport.ForkedConnectWorker;
+import io.pipelineconnect.testsupport.KafkaConnectCluster;
+import io.pipelineconnect.testsupport.PostgresExtension;
+import io.pipelineconnect.testsupport.PostgresServer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.connect.runtime.rest.entities.ConnectorStateInfo;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Exactly-once into a table through the failures Connect lives with: a worker killed with SIGKILL
+ * mid-stream, a task restart and rebalances. Every message must end up as exactly one row.
+ */
+class SinkCrashIT {
+  @RegisterExtension static final PostgresExtension PG = PostgresExtension.postgres();
+
+  private static KafkaConnectCluster cluster;
+  private static ForkedConnectWorker forked;
+
+  @BeforeAll
+  static void startCluster() {
+    cluster = KafkaConnectCluster.builder().workers(1).start();
+    forked = ForkedConnectWorker.joining(cluster).start();
+  }
+
+  @AfterAll
+  static void stopCluster() {
+    if (forked != null) {
+      forked.close();
+    }
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  @Test
+  void killRestartAndRebalanceLeaveEveryMessageExactlyOnce() throws Exception {
+    PostgresServer server = PG.server();
+    String db = PG.createDatabase();
+    execute(server, db, "CREATE TABLE events (id bigint NOT NULL, payload text)");
+    String topic = "crash-in";
+    cluster.kafka().createTopic(topic, 4);
+    Map<String, String> props = sinkConfig(cluster, server, db, topic, "events");
+    props.put("tasks.max", "4");
+    props.put("batchsize", "50");
+    cluster.connect().configureConnector("crash-sink", props);
+    cluster
+        .connect()
+        .assertions()
+        .assertConnectorAndExactlyNumTasksAreRunning("crash-sink", 4, "not running");
+    awaitTaskOn(forked.workerId());
+
+    int total = 20_000;
+    try (KafkaProducer<byte[], byte[]> producer = cluster.kafka().createProducer(Map.of())) {
+      int sent = 0;
+      sent = send(producer, topic, sent, 5_000);
+      Awaitility.await("rows arriving")
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> count(server, db, "SELECT count(*) FROM events") > 1_000);
+
+      forked.kill(); // mid-stream: no final commit, no leaving the group
+      sent = send(producer, topic, sent, 5_000);
+      awaitAllTasksRunningOnSurvivors();
+
+      cluster.connect().restartTask("crash-sink", 0);
+      sent = send(producer, topic, sent, 5_000);
+
+      forked.start(); // a rebalance hands partitions back to the new worker
+      sent = send(producer, topic, sent, total - sent);
+      assertThat(sent).isEqualTo(total);
+    }
+
+    Awaitility.await("all messages written")
+        .atMost(Duration.ofMinutes(3))
+        .pollInterval(Duration.ofMillis(500))
+        .until(() -> count(server, db, "SELECT count(*) FROM events") >= total);
+    Awaitility.await("offsets committed for everything")
+        .atMost(Duration.ofMinutes(1))
+        .until(
+            () ->
+                count(
+                        server,
+                        db,
+                        "SELECT sum(next_offset) FROM pipeline_connect.sink_offsets WHERE connector = 'crash-sink'")
+                    == total);
+    assertThat(count(server, db, "SELECT count(*) FROM events")).isEqualTo(total);
+    assertThat(count(server, db, "SELECT count(DISTINCT id) FROM events")).isEqualTo(total);
+  }
+
+  private static int send(KafkaProducer<byte[], byte[]> producer, String topic, int from, int n) {
+    for (int i = from; i < from + n; i++) {
+      producer.send(
+          new ProducerRecord<>(topic, (i + "\tevent " + i).getBytes(StandardCharsets.UTF_8)));
+    }
+    producer.flush();
+    return from + n;
+  }
+
+  private static void awaitTaskOn(String workerId) {
+    Awaitility.await("a task on " + workerId)
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> workers().contains(workerId));
+  }
+
+  private static void awaitAllTasksRunningOnSurvivors() {
+    Awaitility.await("tasks moved off the killed worker")
+        .atMost(Duration.ofSeconds(90))
+        .pollInterval(Duration.ofMillis(500))
+        .until(
+            () -> {
+              ConnectorStateInfo status = cluster.connect().connectorStatus("crash-sink");
+              return status.tasks().size() == 4
+                  && status.tasks().stream().allMatch(t -> "RUNNING".equals(t.state()))
+                  && !workers().contains(forked.workerId());
+            });
+  }
+
+  private static Set<String> workers() {
+    return cluster.connect().connectorStatus("crash-sink").tasks().stream()
+        .map(ConnectorStateInfo.AbstractState::workerId)
+        .collect(Collectors.toSet());
+  }
+}

@@ -1,0 +1,97 @@
+package io.pipelineconnect.sink;
+
+import io.pipelineconnect.testsupport.KafkaConnectCluster;
+import io.pipelineconnect.testsupport.PostgresServer;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.awaitility.Awaitility;
+
+/** Shared pieces of the sink's integration tests. */
+final class SinkTestSupport {
+  static final String BYTES = "org.apache.kafka.connect.converters.ByteArrayConverter";
+  static final String STRINGS = "org.apache.kafka.connect.storage.StringConverter";
+
+  private SinkTestSupport() {}
+
+  /** A sink config writing topic into target, text format, from the beginning. */
+  static Map<String, String> sinkConfig(
+      KafkaConnectCluster cluster,
+      PostgresServer server,
+      String database,
+      String topic,
+      String target) {
+    Map<String, String> props = new HashMap<>();
+    props.put("connector.class", PipelineSinkConnector.class.getName());
+    props.put("tasks.max", "2");
+    props.put("topics", topic);
+    props.put("key.converter", BYTES);
+    props.put("value.converter", BYTES);
+    props.put("connection.url", server.jdbcUrl(database));
+    props.put("connection.user", server.user());
+    props.put("stream", target);
+    props.put("start_offset", "-2");
+    props.put("kafka.bootstrap.servers", cluster.bootstrapServers());
+    props.put("linger.ms", "200");
+    return props;
+  }
+
+  /** Routes bad records to a dead letter queue topic, with the error in its headers. */
+  static void withDeadLetterQueue(Map<String, String> props, String topic) {
+    props.put("errors.tolerance", "all");
+    props.put("errors.deadletterqueue.topic.name", topic);
+    props.put("errors.deadletterqueue.topic.replication.factor", "1");
+    props.put("errors.deadletterqueue.context.headers.enable", "true");
+  }
+
+  static void execute(PostgresServer server, String database, String... statements)
+      throws SQLException {
+    try (Connection connection = server.connect(database);
+        Statement statement = connection.createStatement()) {
+      for (String sql : statements) {
+        statement.execute(sql);
+      }
+    }
+  }
+
+  static long count(PostgresServer server, String database, String sql) {
+    try (Connection connection = server.connect(database);
+        Statement statement = connection.createStatement();
+        ResultSet rs = statement.executeQuery(sql)) {
+      return rs.next() ? rs.getLong(1) : 0;
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** All rows of a query, each row's columns joined with '|', nulls as "null". */
+  static List<String> rows(PostgresServer server, String database, String sql) throws SQLException {
+    List<String> rows = new ArrayList<>();
+    try (Connection connection = server.connect(database);
+        Statement statement = connection.createStatement();
+        ResultSet rs = statement.executeQuery(sql)) {
+      int columns = rs.getMetaData().getColumnCount();
+      while (rs.next()) {
+        List<String> values = new ArrayList<>();
+        for (int i = 1; i <= columns; i++) {
+          values.add(String.valueOf(rs.getString(i)));
+        }
+        rows.add(String.join("|", values));
+      }
+    }
+    return rows;
+  }
+
+  static void awaitCount(PostgresServer server, String database, String sql, long expected) {
+    Awaitility.await(sql + " = " + expected)
+        .atMost(Duration.ofSeconds(90))
+        .pollInterval(Duration.ofMillis(200))
+        .until(() -> count(server, database, sql) == expected);
+  }
+}
