@@ -1,0 +1,159 @@
+package io.pipelineconnect.sink;
+
+import static io.pipelineconnect.sink.SinkTestSupport.count;
+import static io.pipelineconnect.sink.SinkTestSupport.execute;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.pipelineconnect.testsupport.PostgresExtension;
+import io.pipelineconnect.testsupport.PostgresServer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.connect.errors.RetriableException;
+import org.apache.kafka.connect.sink.SinkRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The task driven directly (as WorkerSinkTask would) against a real PostgreSQL, for the cases a
+ * Connect cluster cannot stage on demand: a zombie task writing partitions it lost, and the
+ * database going away mid-batch.
+ */
+class PipelineSinkTaskIT {
+  @RegisterExtension static final PostgresExtension PG = PostgresExtension.postgres();
+  private static final TopicPartition P0 = new TopicPartition("t", 0);
+
+  private final List<PipelineSinkTask> tasks = new ArrayList<>();
+  private PostgresServer server;
+  private String db;
+
+  @BeforeEach
+  void table() throws Exception {
+    server = PG.server();
+    db = PG.createDatabase();
+    execute(server, db, "CREATE TABLE rows (id int, v text)");
+  }
+
+  @AfterEach
+  void stopTasks() {
+    tasks.forEach(PipelineSinkTask::stop);
+  }
+
+  private Map<String, String> config() {
+    Map<String, String> props = new HashMap<>();
+    props.put("name", "direct");
+    props.put("connection.url", server.jdbcUrl(db));
+    props.put("connection.user", server.user());
+    props.put("stream", "rows");
+    props.put("start_offset", "-2");
+    props.put("batchsize", "1000");
+    props.put("linger.ms", "600000");
+    props.put("retry.backoff.ms", "10");
+    return props;
+  }
+
+  private RecordingSinkTaskContext startTask(PipelineSinkTask task) {
+    RecordingSinkTaskContext context = new RecordingSinkTaskContext(config(), Set.of(P0));
+    task.initialize(context);
+    task.start(config());
+    task.open(List.of(P0));
+    tasks.add(task);
+    return context;
+  }
+
+  private static List<SinkRecord> records(int from, int to) {
+    List<SinkRecord> records = new ArrayList<>();
+    for (int i = from; i < to; i++) {
+      byte[] value = (i + "\tv" + i).getBytes(StandardCharsets.UTF_8);
+      records.add(new SinkRecord("t", 0, null, null, null, value, i));
+    }
+    return records;
+  }
+
+  @Test
+  void aZombieTaskBacksOffInsteadOfWritingTwice() {
+    PipelineSinkTask owner = new PipelineSinkTask();
+    PipelineSinkTask zombie = new PipelineSinkTask();
+    startTask(owner);
+    RecordingSinkTaskContext zombieContext = startTask(zombie);
+    zombieContext.rewinds.clear();
+
+    owner.put(records(0, 10));
+    owner.put(List.of()); // quiet topic: flush
+    assertThat(count(server, db, "SELECT count(*) FROM rows")).isEqualTo(10);
+
+    // The zombie still believes offset 0 is where the table stands, and writes records again.
+    zombie.put(records(0, 8));
+    zombie.put(List.of());
+    assertThat(count(server, db, "SELECT count(*) FROM rows")).isEqualTo(10);
+    assertThat(zombieContext.rewinds).containsEntry(P0, 10L);
+
+    // Rewound, it continues from where the table stands.
+    zombie.put(records(10, 15));
+    zombie.put(List.of());
+    assertThat(count(server, db, "SELECT count(*) FROM rows")).isEqualTo(15);
+    assertThat(count(server, db, "SELECT count(DISTINCT id) FROM rows")).isEqualTo(15);
+    assertThat(
+            zombie.preCommit(
+                Map.of(P0, new org.apache.kafka.clients.consumer.OffsetAndMetadata(15))))
+        .containsEntry(P0, new org.apache.kafka.clients.consumer.OffsetAndMetadata(15));
+  }
+
+  @Test
+  void aBatchFoundAlreadyCommittedIsNotWrittenAgain() {
+    PipelineSinkTask first = new PipelineSinkTask();
+    PipelineSinkTask second = new PipelineSinkTask();
+    startTask(first);
+    startTask(second);
+    first.put(records(0, 10));
+    first.put(List.of());
+    // As after a COMMIT whose answer was lost: the same batch, and the table already has it.
+    second.put(records(0, 10));
+    second.put(List.of());
+    assertThat(count(server, db, "SELECT count(*) FROM rows")).isEqualTo(10);
+  }
+
+  @Test
+  void aDatabaseOutageIsRetriedAndRedeliveredRecordsAreWrittenOnce() {
+    PipelineSinkTask task = new PipelineSinkTask();
+    RecordingSinkTaskContext context = startTask(task);
+    task.put(records(0, 10));
+
+    server.stop();
+    try {
+      assertThatThrownBy(() -> task.put(List.of())).isInstanceOf(RetriableException.class);
+      assertThat(context.timeout).isPositive();
+      // Connect redelivers the batch that failed; records already buffered are not taken twice.
+      assertThatThrownBy(() -> task.put(records(5, 12))).isInstanceOf(RetriableException.class);
+    } finally {
+      server.start();
+    }
+    task.put(records(5, 12));
+    task.put(List.of());
+
+    assertThat(count(server, db, "SELECT count(*) FROM rows")).isEqualTo(12);
+    assertThat(count(server, db, "SELECT count(DISTINCT id) FROM rows")).isEqualTo(12);
+    assertThat(count(server, db, "SELECT next_offset FROM pipeline_connect.sink_offsets"))
+        .isEqualTo(12);
+  }
+
+  @Test
+  void preCommitReportsOnlyWhatTheDatabaseHolds() {
+    PipelineSinkTask task = new PipelineSinkTask();
+    startTask(task);
+    task.put(records(0, 5));
+    var current = Map.of(P0, new org.apache.kafka.clients.consumer.OffsetAndMetadata(5));
+    assertThat(task.preCommit(current))
+        .containsEntry(P0, new org.apache.kafka.clients.consumer.OffsetAndMetadata(0));
+    task.put(List.of());
+    assertThat(task.preCommit(current))
+        .containsEntry(P0, new org.apache.kafka.clients.consumer.OffsetAndMetadata(5));
+  }
+}

@@ -1,0 +1,62 @@
+package io.pipelineconnect.sink;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.metrics.PluginMetrics;
+import org.apache.kafka.connect.sink.SinkTaskContext;
+
+/**
+ * A SinkTaskContext for driving a task directly: remembers rewinds and timeouts it is asked for.
+ */
+final class RecordingSinkTaskContext implements SinkTaskContext {
+  final Map<TopicPartition, Long> rewinds = new HashMap<>();
+  long timeout = -1;
+  private final Map<String, String> configs;
+  private final Set<TopicPartition> assignment;
+
+  RecordingSinkTaskContext(Map<String, String> configs, Set<TopicPartition> assignment) {
+    this.configs = configs;
+    this.assignment = assignment;
+  }
+
+  @Override
+  public Map<String, String> configs() {
+    return configs;
+  }
+
+  @Override
+  public void offset(Map<TopicPartition, Long> offsets) {
+    rewinds.putAll(offsets);
+  }
+
+  @Override
+  public void offset(TopicPartition tp, long offset) {
+    rewinds.put(tp, offset);
+  }
+
+  @Override
+  public void timeout(long timeoutMs) {
+    timeout = timeoutMs;
+  }
+
+  @Override
+  public Set<TopicPartition> assignment() {
+    return assignment;
+  }
+
+  @Override
+  public void pause(TopicPartition... partitions) {}
+
+  @Override
+  public void resume(TopicPartition... partitions) {}
+
+  @Override
+  public void requestCommit() {}
+
+  @Override
+  public PluginMetrics pluginMetrics() {
+    return null;
+  }
+}
