@@ -1,0 +1,126 @@
+-- pipeline-connect emitter: produce_message and emit_tuple as a transactional outbox.
+--
+-- Installed (idempotently) by EmitterSourceConnector at start when emitter.install=true, or by a
+-- DBA from the rendered file trigger-emitter/sql/pipeline_kafka_outbox.sql. The placeholders
+-- pipeline_kafka, 16, true and false are the connector settings emitter.schema,
+-- emitter.buckets, emitter.notify and emitter.key.lock.
+--
+-- A message is written to the outbox inside the caller's transaction: it is relayed to Kafka
+-- only if that transaction commits.
+
+CREATE SCHEMA IF NOT EXISTS pipeline_kafka;
+
+-- CACHE 1: ids must be drawn in the order transactions reach the insert; a session-cached block
+-- of ids would hand a later change a smaller id. The connector checks this at start.
+CREATE SEQUENCE IF NOT EXISTS pipeline_kafka.outbox_id_seq CACHE 1;
+CREATE SEQUENCE IF NOT EXISTS pipeline_kafka.outbox_batch_seq CACHE 1;
+
+CREATE TABLE IF NOT EXISTS pipeline_kafka.outbox (
+  id bigint PRIMARY KEY DEFAULT nextval('pipeline_kafka.outbox_id_seq'),
+  bucket int NOT NULL,
+  topic text NOT NULL,
+  kafka_partition int,
+  key bytea,
+  message bytea,
+  created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+  -- The relay batch that claimed the row; NULL until claimed. Claimed rows are deleted once
+  -- Connect has committed their offsets.
+  relay_batch bigint,
+  -- Set when the row can never be produced (e.g. larger than the connector's limit): kept here,
+  -- with the reason, instead of being lost.
+  failed_reason text
+);
+CREATE INDEX IF NOT EXISTS outbox_unclaimed ON pipeline_kafka.outbox (bucket, id)
+  WHERE relay_batch IS NULL AND failed_reason IS NULL;
+CREATE INDEX IF NOT EXISTS outbox_claimed ON pipeline_kafka.outbox (bucket, relay_batch, id)
+  WHERE relay_batch IS NOT NULL;
+
+-- Which source partition (bucket) a message belongs to: a fixed hash of topic and key, so all
+-- messages of one key are relayed in order by one task.
+CREATE OR REPLACE FUNCTION pipeline_kafka.outbox_bucket(topic text, key bytea)
+RETURNS int LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
+  SELECT (hashtext(topic || E'\x1f' || coalesce(encode(key, 'hex'), '')) & 2147483647) % 16
+$fn$;
+
+CREATE OR REPLACE FUNCTION pipeline_kafka.outbox_enqueue(topic text, message bytea, kafka_partition int, key bytea)
+RETURNS void LANGUAGE plpgsql VOLATILE AS $fn$
+BEGIN
+  IF topic IS NULL OR topic = '' THEN
+    RAISE EXCEPTION 'pipeline_kafka: a topic must be given' USING ERRCODE = '22004';
+  END IF;
+  IF kafka_partition IS NOT NULL AND kafka_partition < 0 THEN
+    RAISE EXCEPTION 'pipeline_kafka: partition % is negative; use NULL (or ''-1'' in emit_tuple) to let Kafka choose', kafka_partition
+      USING ERRCODE = '22023';
+  END IF;
+  IF false THEN
+    -- Opt-in (emitter.key.lock): transactions that share a key queue here until the earlier one
+    -- ends, so ids, and thus the order in Kafka, follow commit order per key.
+    PERFORM pg_advisory_xact_lock(hashtext(topic), hashtext(coalesce(encode(key, 'hex'), '')));
+  END IF;
+  INSERT INTO pipeline_kafka.outbox (bucket, topic, kafka_partition, key, message)
+  VALUES (pipeline_kafka.outbox_bucket(topic, key), topic, kafka_partition, key, message);
+  IF true THEN
+    PERFORM pg_notify('pipeline_kafka_outbox', '');
+  END IF;
+END
+$fn$;
+
+-- pipeline_kafka.produce_message(topic, message, partition := NULL, key := NULL), as in the
+-- original extension, but VOLATILE (the original said IMMUTABLE) and transactional.
+CREATE OR REPLACE FUNCTION pipeline_kafka.produce_message(
+  topic text, message bytea, "partition" integer DEFAULT NULL, key bytea DEFAULT NULL)
+RETURNS text LANGUAGE plpgsql VOLATILE AS $fn$
+BEGIN
+  PERFORM pipeline_kafka.outbox_enqueue(topic, message, "partition", key);
+  RETURN 'success';
+END
+$fn$;
+
+-- pipeline_kafka.emit_tuple(topic [, partition [, key_column]]): an AFTER INSERT OR UPDATE ...
+-- FOR EACH ROW trigger that emits NEW as JSON (row_to_json). Partition '-1' leaves it to Kafka.
+CREATE OR REPLACE FUNCTION pipeline_kafka.emit_tuple()
+RETURNS trigger LANGUAGE plpgsql VOLATILE AS $fn$
+DECLARE
+  target_topic text;
+  target_partition int;
+  key_column text;
+  key_value text;
+BEGIN
+  IF TG_WHEN <> 'AFTER' OR TG_LEVEL <> 'ROW' OR TG_OP NOT IN ('INSERT', 'UPDATE') THEN
+    RAISE EXCEPTION 'pipeline_kafka.emit_tuple works only in an AFTER INSERT OR UPDATE ... FOR EACH ROW trigger, not % % FOR EACH %',
+      TG_WHEN, TG_OP, TG_LEVEL USING ERRCODE = '39P01';
+  END IF;
+  IF TG_NARGS < 1 OR TG_ARGV[0] IS NULL OR TG_ARGV[0] = '' THEN
+    RAISE EXCEPTION 'pipeline_kafka.emit_tuple needs a topic: EXECUTE FUNCTION pipeline_kafka.emit_tuple(''topic'' [, ''partition'' [, ''key_column'']])'
+      USING ERRCODE = '22004';
+  END IF;
+  target_topic := TG_ARGV[0];
+  IF TG_NARGS >= 2 AND TG_ARGV[1] IS NOT NULL THEN
+    IF TG_ARGV[1] !~ '^\s*-?[0-9]+\s*$' THEN
+      RAISE EXCEPTION 'pipeline_kafka.emit_tuple: partition ''%'' is not an integer (use ''-1'' for any partition)', TG_ARGV[1]
+        USING ERRCODE = '22P02';
+    END IF;
+    target_partition := TG_ARGV[1]::int;
+    IF target_partition = -1 THEN
+      target_partition := NULL;
+    END IF;
+  END IF;
+  IF TG_NARGS >= 3 AND TG_ARGV[2] IS NOT NULL AND TG_ARGV[2] <> '' THEN
+    key_column := TG_ARGV[2];
+    IF NOT EXISTS (SELECT 1 FROM pg_attribute
+                   WHERE attrelid = TG_RELID AND attname = key_column AND attnum > 0 AND NOT attisdropped) THEN
+      RAISE EXCEPTION 'pipeline_kafka.emit_tuple: table % has no column "%" to use as key', TG_TABLE_NAME, key_column
+        USING ERRCODE = '42703';
+    END IF;
+    EXECUTE format('SELECT ($1).%I::text', key_column) USING NEW INTO key_value;
+    IF key_value IS NULL THEN
+      RAISE EXCEPTION 'pipeline_kafka.emit_tuple: key column "%" is NULL in this row of %', key_column, TG_TABLE_NAME
+        USING ERRCODE = '22004';
+    END IF;
+  END IF;
+  PERFORM pipeline_kafka.outbox_enqueue(
+    target_topic, convert_to(row_to_json(NEW)::text, 'UTF8'), target_partition,
+    CASE WHEN key_value IS NULL THEN NULL ELSE convert_to(key_value, 'UTF8') END);
+  RETURN NULL;
+END
+$fn$;

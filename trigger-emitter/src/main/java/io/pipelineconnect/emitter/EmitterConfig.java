@@ -1,0 +1,245 @@
+package io.pipelineconnect.emitter;
+
+import io.pipelineconnect.common.PostgresConnectionConfig;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef.Width;
+import org.apache.kafka.common.config.ConfigException;
+
+/** The emitter's configuration, parsed once into typed values. */
+public final class EmitterConfig extends AbstractConfig {
+  static final String OUTBOX_GROUP = "Outbox";
+  static final String RELAY_GROUP = "Relay";
+
+  public static final String SCHEMA = "emitter.schema";
+  static final String SCHEMA_DOC =
+      "Schema of the outbox and of produce_message/emit_tuple. pipeline_kafka (the default) keeps"
+          + " existing calls and triggers working; it must not be owned by the original"
+          + " pipeline_kafka extension.";
+  static final String SCHEMA_DEFAULT = "pipeline_kafka";
+
+  public static final String INSTALL = "emitter.install";
+  static final String INSTALL_DOC =
+      "Install (or update) the outbox and the SQL functions when the connector starts. Off: a DBA"
+          + " runs trigger-emitter/sql/pipeline_kafka_outbox.sql instead.";
+
+  public static final String NOTIFY = "emitter.notify";
+  static final String NOTIFY_DOC =
+      "Wake the relay with NOTIFY on every message, for low latency. NOTIFY takes a cluster-wide"
+          + " lock at commit; on write-heavy databases turn it off and rely on emitter.poll.interval.ms.";
+
+  public static final String KEY_LOCK = "emitter.key.lock";
+  static final String KEY_LOCK_DOC =
+      "Take a transaction-scoped advisory lock per (topic, key) before a message is queued, so"
+          + " messages that share a key reach Kafka in commit order. Off, order is guaranteed only"
+          + " for changes of the same row (emit_tuple), which the row lock already serializes.";
+
+  public static final String BUCKETS = "emitter.buckets";
+  static final String BUCKETS_DOC =
+      "Number of outbox buckets (hash of topic and key): the source partitions, the unit of order"
+          + " and of work per task. Fixed for the life of an outbox: changing it re-buckets new"
+          + " messages only.";
+  static final int BUCKETS_DEFAULT = 16;
+
+  public static final String POLL_INTERVAL_MS = "emitter.poll.interval.ms";
+  static final String POLL_INTERVAL_MS_DOC =
+      "Longest wait between looks at the outbox when no NOTIFY arrives (notifications are lost while"
+          + " the relay is disconnected).";
+  static final long POLL_INTERVAL_MS_DEFAULT = 1000;
+
+  public static final String BATCH_SIZE = "emitter.batch.size";
+  static final String BATCH_SIZE_DOC = "Most messages claimed from the outbox in one poll.";
+  static final int BATCH_SIZE_DEFAULT = 2000;
+
+  public static final String MAX_MESSAGE_BYTES = "emitter.max.message.bytes";
+  static final String MAX_MESSAGE_BYTES_DOC =
+      "Messages (key plus value) larger than this are not sent: they stay in the outbox marked"
+          + " failed, with the reason. Keep it at or below the producer's max.request.size.";
+  static final int MAX_MESSAGE_BYTES_DEFAULT = 1_000_000;
+
+  /** Task-only: the buckets a task relays. */
+  static final String TASK_BUCKETS = "emitter.task.buckets";
+
+  public static final ConfigDef CONFIG_DEF = configDef();
+
+  private final PostgresConnectionConfig connection;
+
+  public EmitterConfig(Map<String, String> props) {
+    super(CONFIG_DEF, props);
+    connection = PostgresConnectionConfig.from(values(), originals());
+    if ("all".equalsIgnoreCase(props.getOrDefault("errors.tolerance", "none").trim())) {
+      throw new ConfigException(
+          "errors.tolerance",
+          "all",
+          "With errors.tolerance=all Connect acknowledges a failed send and commits its offset,"
+              + " which would delete an undelivered message from the outbox. Keep the default"
+              + " (none): a message that cannot be produced fails the task, visibly.");
+    }
+  }
+
+  private static ConfigDef configDef() {
+    ConfigDef def = new ConfigDef();
+    PostgresConnectionConfig.define(def);
+    int order = 0;
+    def.define(
+            SCHEMA,
+            Type.STRING,
+            SCHEMA_DEFAULT,
+            new SimpleIdentifier(),
+            Importance.MEDIUM,
+            SCHEMA_DOC,
+            OUTBOX_GROUP,
+            ++order,
+            Width.MEDIUM,
+            "Schema")
+        .define(
+            INSTALL,
+            Type.BOOLEAN,
+            true,
+            Importance.MEDIUM,
+            INSTALL_DOC,
+            OUTBOX_GROUP,
+            ++order,
+            Width.SHORT,
+            "Install SQL")
+        .define(
+            NOTIFY,
+            Type.BOOLEAN,
+            true,
+            Importance.MEDIUM,
+            NOTIFY_DOC,
+            OUTBOX_GROUP,
+            ++order,
+            Width.SHORT,
+            "NOTIFY on write")
+        .define(
+            KEY_LOCK,
+            Type.BOOLEAN,
+            false,
+            Importance.MEDIUM,
+            KEY_LOCK_DOC,
+            OUTBOX_GROUP,
+            ++order,
+            Width.SHORT,
+            "Per-key order lock")
+        .define(
+            BUCKETS,
+            Type.INT,
+            BUCKETS_DEFAULT,
+            ConfigDef.Range.between(1, 1024),
+            Importance.LOW,
+            BUCKETS_DOC,
+            OUTBOX_GROUP,
+            ++order,
+            Width.SHORT,
+            "Buckets");
+    order = 0;
+    def.define(
+            POLL_INTERVAL_MS,
+            Type.LONG,
+            POLL_INTERVAL_MS_DEFAULT,
+            ConfigDef.Range.between(10, 600_000),
+            Importance.LOW,
+            POLL_INTERVAL_MS_DOC,
+            RELAY_GROUP,
+            ++order,
+            Width.SHORT,
+            "Poll interval (ms)")
+        .define(
+            BATCH_SIZE,
+            Type.INT,
+            BATCH_SIZE_DEFAULT,
+            ConfigDef.Range.between(1, 100_000),
+            Importance.LOW,
+            BATCH_SIZE_DOC,
+            RELAY_GROUP,
+            ++order,
+            Width.SHORT,
+            "Batch size")
+        .define(
+            MAX_MESSAGE_BYTES,
+            Type.INT,
+            MAX_MESSAGE_BYTES_DEFAULT,
+            ConfigDef.Range.atLeast(1),
+            Importance.LOW,
+            MAX_MESSAGE_BYTES_DOC,
+            RELAY_GROUP,
+            ++order,
+            Width.SHORT,
+            "Max message bytes")
+        .defineInternal(TASK_BUCKETS, Type.LIST, "", Importance.LOW);
+    return def;
+  }
+
+  public PostgresConnectionConfig connection() {
+    return connection;
+  }
+
+  public String schema() {
+    return getString(SCHEMA);
+  }
+
+  public boolean install() {
+    return getBoolean(INSTALL);
+  }
+
+  public boolean notifyOnWrite() {
+    return getBoolean(NOTIFY);
+  }
+
+  public boolean keyLock() {
+    return getBoolean(KEY_LOCK);
+  }
+
+  public int buckets() {
+    return getInt(BUCKETS);
+  }
+
+  public Duration pollInterval() {
+    return Duration.ofMillis(getLong(POLL_INTERVAL_MS));
+  }
+
+  public int batchSize() {
+    return getInt(BATCH_SIZE);
+  }
+
+  public int maxMessageBytes() {
+    return getInt(MAX_MESSAGE_BYTES);
+  }
+
+  /** The buckets assigned to this task. */
+  List<Integer> taskBuckets() {
+    List<Integer> buckets = new ArrayList<>();
+    for (String bucket : getList(TASK_BUCKETS)) {
+      buckets.add(Integer.parseInt(bucket.trim()));
+    }
+    return buckets;
+  }
+
+  /**
+   * A lower-case SQL identifier: the schema name is also used inside the installed functions'
+   * string literals (sequence and channel names), where a quoted name would not survive.
+   */
+  static final class SimpleIdentifier implements ConfigDef.Validator {
+    @Override
+    public void ensureValid(String name, Object value) {
+      if (value == null || !value.toString().matches("[a-z_][a-z0-9_]{0,62}")) {
+        throw new ConfigException(
+            name,
+            value,
+            "Use a lower-case identifier (letters, digits, underscore), e.g. pipeline_kafka");
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "lower-case identifier";
+    }
+  }
+}

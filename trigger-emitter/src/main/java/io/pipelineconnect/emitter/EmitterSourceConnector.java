@@ -1,0 +1,126 @@
+package io.pipelineconnect.emitter;
+
+import io.pipelineconnect.common.Version;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.apache.kafka.common.config.Config;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.ConfigValue;
+import org.apache.kafka.connect.connector.Task;
+import org.apache.kafka.connect.errors.ConnectException;
+import org.apache.kafka.connect.source.ExactlyOnceSupport;
+import org.apache.kafka.connect.source.SourceConnector;
+import org.apache.kafka.connect.util.ConnectorUtils;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * pipeline_kafka's {@code produce_message} and {@code emit_tuple} as a transactional outbox and a
+ * source connector relaying it to Kafka: a message is produced only if its transaction commits.
+ */
+public class EmitterSourceConnector extends SourceConnector {
+  private static final Logger log = LoggerFactory.getLogger(EmitterSourceConnector.class);
+  private static final Pattern KEY_IN_MESSAGE = Pattern.compile("for configuration (\\S+?):");
+
+  private Map<String, String> props;
+  private EmitterConfig config;
+
+  @Override
+  public String version() {
+    return Version.get();
+  }
+
+  @Override
+  public void start(Map<String, String> props) {
+    this.props = Map.copyOf(props);
+    this.config = new EmitterConfig(props);
+    try (Connection db = config.connection().open()) {
+      if (config.install()) {
+        OutboxInstaller.install(db, config);
+        log.info("Outbox and functions installed in schema {}", config.schema());
+      }
+      OutboxInstaller.check(db, config.schema());
+    } catch (SQLException e) {
+      throw new ConnectException(
+          "Could not prepare the outbox in " + config.connection() + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public Class<? extends Task> taskClass() {
+    return EmitterSourceTask.class;
+  }
+
+  /** Spreads the fixed set of buckets over the tasks; a bucket's order needs one owner. */
+  @Override
+  public List<Map<String, String>> taskConfigs(int maxTasks) {
+    List<Integer> buckets = IntStream.range(0, config.buckets()).boxed().toList();
+    List<Map<String, String>> configs = new ArrayList<>();
+    for (List<Integer> group :
+        ConnectorUtils.groupPartitions(buckets, Math.min(maxTasks, buckets.size()))) {
+      Map<String, String> task = new HashMap<>(props);
+      task.put(
+          EmitterConfig.TASK_BUCKETS,
+          group.stream().map(String::valueOf).collect(Collectors.joining(",")));
+      configs.add(task);
+    }
+    return configs;
+  }
+
+  @Override
+  public void stop() {}
+
+  @Override
+  public ConfigDef config() {
+    return EmitterConfig.CONFIG_DEF;
+  }
+
+  @Override
+  public Config validate(Map<String, String> connectorConfigs) {
+    Config result = super.validate(connectorConfigs);
+    if (result.configValues().stream().allMatch(v -> v.errorMessages().isEmpty())) {
+      try {
+        new EmitterConfig(connectorConfigs);
+      } catch (ConfigException e) {
+        String key = keyOf(e).orElse(EmitterConfig.SCHEMA);
+        ConfigValue value =
+            result.configValues().stream()
+                .filter(v -> v.name().equals(key))
+                .findFirst()
+                .orElseGet(
+                    () -> {
+                      ConfigValue added = new ConfigValue(key);
+                      result.configValues().add(added);
+                      return added;
+                    });
+        value.addErrorMessage(e.getMessage());
+      }
+    }
+    return result;
+  }
+
+  private static Optional<String> keyOf(ConfigException e) {
+    Matcher matcher = KEY_IN_MESSAGE.matcher(String.valueOf(e.getMessage()));
+    return matcher.find() ? Optional.of(matcher.group(1)) : Optional.empty();
+  }
+
+  /**
+   * Exactly once with KIP-618: a relay poll's records and their offsets commit in one producer
+   * transaction, and what an aborted transaction carried is still claimed in the outbox, so it is
+   * relayed again after the restart.
+   */
+  @Override
+  public ExactlyOnceSupport exactlyOnceSupport(Map<String, String> connectorConfig) {
+    return ExactlyOnceSupport.SUPPORTED;
+  }
+}

@@ -1,0 +1,273 @@
+package io.pipelineconnect.emitter;
+
+import io.pipelineconnect.common.Version;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.errors.RetriableException;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.apache.kafka.connect.source.SourceTask;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Relays the outbox buckets assigned to this task to Kafka.
+ *
+ * <p>Each bucket has exactly one owner: the task holds a session advisory lock per bucket on its
+ * relay connection, so a zombie task or a rebalance overlap cannot relay a bucket twice or out of
+ * order. Messages are claimed in id order into numbered relay batches; the source offset of each
+ * record is (batch, id); once Connect has committed offsets, {@link #commit()} reads them back and
+ * deletes what they cover. After a restart, claimed messages beyond the committed offset are
+ * relayed again first (at least once; exactly once with KIP-618, whose aborted transactions are
+ * exactly those messages).
+ */
+public class EmitterSourceTask extends SourceTask {
+  private static final Logger log = LoggerFactory.getLogger(EmitterSourceTask.class);
+
+  private EmitterConfig config;
+  private OutboxRelay relay;
+  private List<Integer> assigned;
+  private final Set<Integer> owned = new LinkedHashSet<>();
+  private final Deque<OutboxMessage> redo = new ArrayDeque<>();
+  private Connection relayConnection;
+  private Connection cleanupConnection;
+  private volatile boolean stopping;
+  private long lockNamespace;
+
+  @Override
+  public String version() {
+    return Version.get();
+  }
+
+  @Override
+  public void start(Map<String, String> props) {
+    config = new EmitterConfig(props);
+    relay = new OutboxRelay(config.schema());
+    assigned = config.taskBuckets();
+    stopping = false;
+    log.info("Emitter task relaying buckets {} of {}.outbox", assigned, config.schema());
+  }
+
+  @Override
+  public List<SourceRecord> poll() throws InterruptedException {
+    if (stopping) {
+      return null;
+    }
+    try {
+      Connection db = relayConnection();
+      acquireBuckets(db);
+      if (owned.isEmpty()) {
+        Thread.sleep(config.pollInterval().toMillis());
+        return null;
+      }
+      if (!redo.isEmpty()) {
+        return records(drainRedo());
+      }
+      List<OutboxMessage> messages = claim(db);
+      if (messages.isEmpty()) {
+        awaitNotification(db);
+        messages = claim(db);
+      }
+      return messages.isEmpty() ? null : records(messages);
+    } catch (SQLException e) {
+      closeConnections();
+      if (stopping) {
+        return null;
+      }
+      // The claim is one transaction: either it committed and the messages are in the outbox as
+      // claimed (relayed again after the reconnect), or nothing changed.
+      throw new RetriableException("Could not read the outbox: " + e.getMessage(), e);
+    }
+  }
+
+  private List<OutboxMessage> claim(Connection db) throws SQLException {
+    return relay.claim(db, List.copyOf(owned), config.batchSize(), config.maxMessageBytes());
+  }
+
+  private List<OutboxMessage> drainRedo() {
+    List<OutboxMessage> messages = new ArrayList<>();
+    while (!redo.isEmpty() && messages.size() < config.batchSize()) {
+      messages.add(redo.poll());
+    }
+    return messages;
+  }
+
+  /**
+   * Takes the bucket locks not held yet. For each bucket won, deletes what Connect has already
+   * committed and queues the claimed rest to be relayed again.
+   */
+  private void acquireBuckets(Connection db) throws SQLException {
+    if (owned.size() == assigned.size()) {
+      return;
+    }
+    List<Integer> won = new ArrayList<>();
+    try (PreparedStatement lock =
+        db.prepareStatement("SELECT pg_try_advisory_lock(?::int, ?::int)")) {
+      for (int bucket : assigned) {
+        if (owned.contains(bucket)) {
+          continue;
+        }
+        lock.setLong(1, lockNamespace);
+        lock.setInt(2, bucket);
+        try (ResultSet rs = lock.executeQuery()) {
+          rs.next();
+          if (rs.getBoolean(1)) {
+            won.add(bucket);
+          }
+        }
+      }
+    }
+    db.commit();
+    if (won.isEmpty()) {
+      log.debug("Buckets {} are still held by another relay", assigned);
+      return;
+    }
+    deleteCommitted(db, won);
+    redo.addAll(relay.claimed(db, won));
+    owned.addAll(won);
+    log.info("Relaying buckets {}; {} claimed messages to relay again first", won, redo.size());
+  }
+
+  private void awaitNotification(Connection db) throws SQLException {
+    if (!config.notifyOnWrite()) {
+      sleepQuietly(config.pollInterval().toMillis());
+      return;
+    }
+    PGNotification[] notifications =
+        db.unwrap(PGConnection.class).getNotifications((int) config.pollInterval().toMillis());
+    if (notifications != null && notifications.length > 0) {
+      log.trace("Woken by {} notifications", notifications.length);
+    }
+  }
+
+  private List<SourceRecord> records(List<OutboxMessage> messages) {
+    List<SourceRecord> records = new ArrayList<>(messages.size());
+    for (OutboxMessage message : messages) {
+      records.add(
+          new SourceRecord(
+              OutboxMessage.sourcePartition(config.schema(), message.bucket()),
+              message.sourceOffset(),
+              message.topic(),
+              message.partition(),
+              Schema.OPTIONAL_BYTES_SCHEMA,
+              message.key(),
+              Schema.OPTIONAL_BYTES_SCHEMA,
+              message.value()));
+    }
+    return records;
+  }
+
+  /** After Connect committed offsets: delete the messages they cover. */
+  @Override
+  public void commit() {
+    if (owned.isEmpty() || stopping) {
+      return;
+    }
+    try {
+      deleteCommitted(cleanupConnection(), List.copyOf(owned));
+    } catch (SQLException e) {
+      // Harmless to postpone: the next commit (or a restart) deletes them.
+      log.warn("Could not delete relayed messages from the outbox yet: {}", e.getMessage());
+      closeCleanupConnection();
+    }
+  }
+
+  private void deleteCommitted(Connection db, List<Integer> buckets) throws SQLException {
+    List<Map<String, Object>> partitions = new ArrayList<>();
+    for (int bucket : buckets) {
+      partitions.add(OutboxMessage.sourcePartition(config.schema(), bucket));
+    }
+    Map<Map<String, Object>, Map<String, Object>> committed =
+        context.offsetStorageReader().offsets(partitions);
+    int deleted = 0;
+    for (int bucket : buckets) {
+      OutboxMessage.Position position =
+          OutboxMessage.Position.fromOffset(
+              committed.get(OutboxMessage.sourcePartition(config.schema(), bucket)));
+      if (position != null) {
+        deleted += relay.deleteCommitted(db, bucket, position);
+      }
+    }
+    log.debug("Deleted {} relayed messages from the outbox", deleted);
+  }
+
+  @Override
+  public void stop() {
+    stopping = true;
+    closeConnections();
+    log.info("Emitter task for buckets {} stopped", assigned);
+  }
+
+  private Connection relayConnection() throws SQLException {
+    if (relayConnection == null || relayConnection.isClosed()) {
+      relayConnection = config.connection().open();
+      relayConnection.setAutoCommit(false);
+      // Bucket locks live on this session: a new session owns nothing until it locks again.
+      owned.clear();
+      redo.clear();
+      try (Statement statement = relayConnection.createStatement()) {
+        try (ResultSet rs =
+            statement.executeQuery("SELECT hashtext('" + config.schema() + ".outbox')")) {
+          rs.next();
+          lockNamespace = rs.getInt(1);
+        }
+        if (config.notifyOnWrite()) {
+          statement.execute("LISTEN " + config.schema() + "_outbox");
+        }
+      }
+      relayConnection.commit();
+    }
+    return relayConnection;
+  }
+
+  private Connection cleanupConnection() throws SQLException {
+    if (cleanupConnection == null || cleanupConnection.isClosed()) {
+      cleanupConnection = config.connection().open();
+      cleanupConnection.setAutoCommit(false);
+    }
+    return cleanupConnection;
+  }
+
+  private void closeConnections() {
+    if (relayConnection != null) {
+      try {
+        relayConnection.close();
+      } catch (SQLException ignored) {
+        // Closing a broken connection.
+      }
+      relayConnection = null;
+    }
+    closeCleanupConnection();
+  }
+
+  private void closeCleanupConnection() {
+    if (cleanupConnection != null) {
+      try {
+        cleanupConnection.close();
+      } catch (SQLException ignored) {
+        // Closing a broken connection.
+      }
+      cleanupConnection = null;
+    }
+  }
+
+  private static void sleepQuietly(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

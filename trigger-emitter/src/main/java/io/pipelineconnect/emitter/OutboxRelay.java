@@ -1,0 +1,128 @@
+package io.pipelineconnect.emitter;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * The relay's SQL against the outbox: claim the next committed messages of some buckets, find
+ * claimed ones whose delivery is not confirmed, and delete the ones Connect has committed.
+ *
+ * <p>What was relayed is tracked by state (a row's relay batch), not by a high-water mark: a
+ * message whose transaction commits late, with an id below ones already relayed, is still found.
+ */
+final class OutboxRelay {
+  private final String schema;
+
+  OutboxRelay(String schema) {
+    this.schema = schema;
+  }
+
+  /**
+   * Claims up to {@code limit} unclaimed messages of the buckets, in id order, for a new relay
+   * batch; commits the claim. Messages over {@code maxBytes} are marked failed instead.
+   */
+  List<OutboxMessage> claim(Connection connection, List<Integer> buckets, int limit, int maxBytes)
+      throws SQLException {
+    long batch;
+    try (PreparedStatement next =
+        connection.prepareStatement("SELECT nextval('" + schema + ".outbox_batch_seq')")) {
+      try (ResultSet rs = next.executeQuery()) {
+        rs.next();
+        batch = rs.getLong(1);
+      }
+    }
+    String sql =
+        "WITH picked AS (SELECT id FROM "
+            + schema
+            + ".outbox WHERE bucket = ANY (?) AND relay_batch IS NULL AND failed_reason IS NULL"
+            + " ORDER BY id LIMIT ? FOR UPDATE),"
+            + " sized AS (SELECT o.id, coalesce(octet_length(o.message), 0)"
+            + " + coalesce(octet_length(o.key), 0) AS bytes FROM "
+            + schema
+            + ".outbox o JOIN picked USING (id))"
+            + " UPDATE "
+            + schema
+            + ".outbox o SET"
+            + " relay_batch = CASE WHEN sized.bytes > ? THEN NULL ELSE ? END,"
+            + " failed_reason = CASE WHEN sized.bytes > ? THEN 'message of ' || sized.bytes"
+            + " || ' bytes is larger than emitter.max.message.bytes' END"
+            + " FROM sized WHERE o.id = sized.id"
+            + " RETURNING o.id, o.bucket, o.topic, o.kafka_partition, o.key, o.message,"
+            + " o.failed_reason";
+    List<OutboxMessage> messages = new ArrayList<>();
+    try (PreparedStatement claim = connection.prepareStatement(sql)) {
+      claim.setArray(1, connection.createArrayOf("int4", buckets.toArray()));
+      claim.setInt(2, limit);
+      claim.setInt(3, maxBytes);
+      claim.setLong(4, batch);
+      claim.setInt(5, maxBytes);
+      try (ResultSet rs = claim.executeQuery()) {
+        while (rs.next()) {
+          if (rs.getString(7) == null) {
+            messages.add(read(rs, batch));
+          }
+        }
+      }
+    }
+    connection.commit();
+    messages.sort(Comparator.comparingLong(OutboxMessage::id));
+    return messages;
+  }
+
+  /** Claimed messages of the buckets not yet deleted, in relay order (batch, then id). */
+  List<OutboxMessage> claimed(Connection connection, List<Integer> buckets) throws SQLException {
+    List<OutboxMessage> messages = new ArrayList<>();
+    try (PreparedStatement query =
+        connection.prepareStatement(
+            "SELECT id, bucket, topic, kafka_partition, key, message, relay_batch FROM "
+                + schema
+                + ".outbox WHERE bucket = ANY (?) AND relay_batch IS NOT NULL"
+                + " ORDER BY relay_batch, id")) {
+      query.setArray(1, connection.createArrayOf("int4", buckets.toArray()));
+      try (ResultSet rs = query.executeQuery()) {
+        while (rs.next()) {
+          messages.add(read(rs, rs.getLong(7)));
+        }
+      }
+    }
+    connection.commit();
+    return messages;
+  }
+
+  /** Deletes the bucket's messages at or before the committed position; returns how many. */
+  int deleteCommitted(Connection connection, int bucket, OutboxMessage.Position committed)
+      throws SQLException {
+    try (PreparedStatement delete =
+        connection.prepareStatement(
+            "DELETE FROM "
+                + schema
+                + ".outbox WHERE bucket = ? AND relay_batch IS NOT NULL"
+                + " AND (relay_batch < ? OR (relay_batch = ? AND id <= ?))")) {
+      delete.setInt(1, bucket);
+      delete.setLong(2, committed.batch());
+      delete.setLong(3, committed.batch());
+      delete.setLong(4, committed.id());
+      int deleted = delete.executeUpdate();
+      connection.commit();
+      return deleted;
+    }
+  }
+
+  private static OutboxMessage read(ResultSet rs, long batch) throws SQLException {
+    int partition = rs.getInt(4);
+    Integer kafkaPartition = rs.wasNull() ? null : partition;
+    return new OutboxMessage(
+        rs.getLong(1),
+        rs.getInt(2),
+        batch,
+        rs.getString(3),
+        kafkaPartition,
+        rs.getBytes(5),
+        rs.getBytes(6));
+  }
+}
