@@ -1,0 +1,357 @@
+package io.pipelineconnect.emitter;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pipelineconnect.testsupport.ConnectClusterExtension;
+import io.pipelineconnect.testsupport.KafkaConnectCluster;
+import io.pipelineconnect.testsupport.PostgresExtension;
+import io.pipelineconnect.testsupport.PostgresServer;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The emitter through a real Connect cluster (two workers) from a real PostgreSQL. */
+class EmitterSourceIT {
+  @RegisterExtension
+  static final ConnectClusterExtension CONNECT = ConnectClusterExtension.withWorkers(2);
+
+  @RegisterExtension static final PostgresExtension PG = PostgresExtension.postgres();
+
+  private KafkaConnectCluster cluster;
+  private PostgresServer server;
+  private String db;
+
+  @BeforeEach
+  void fresh() {
+    cluster = CONNECT.cluster();
+    server = PG.server();
+    db = PG.createDatabase();
+  }
+
+  private Map<String, String> emitterConfig() {
+    Map<String, String> props = new HashMap<>();
+    props.put("connector.class", EmitterSourceConnector.class.getName());
+    props.put("tasks.max", "2");
+    props.put("connection.url", server.jdbcUrl(db));
+    props.put("connection.user", server.user());
+    props.put("key.converter", "org.apache.kafka.connect.converters.ByteArrayConverter");
+    props.put("value.converter", "org.apache.kafka.connect.converters.ByteArrayConverter");
+    return props;
+  }
+
+  private void startEmitter(String name, Map<String, String> props) throws InterruptedException {
+    cluster.connect().configureConnector(name, props);
+    cluster
+        .connect()
+        .assertions()
+        .assertConnectorAndAtLeastNumTasksAreRunning(name, 1, "not running");
+  }
+
+  private void sql(String... statements) throws SQLException {
+    try (Connection connection = server.connect(db);
+        Statement statement = connection.createStatement()) {
+      for (String s : statements) {
+        statement.execute(s);
+      }
+    }
+  }
+
+  private long outboxSize() {
+    try (Connection connection = server.connect(db);
+        Statement statement = connection.createStatement();
+        ResultSet rs = statement.executeQuery("SELECT count(*) FROM pipeline_kafka.outbox")) {
+      rs.next();
+      return rs.getLong(1);
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String text(byte[] bytes) {
+    return bytes == null ? null : new String(bytes, StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void messagesArriveWithTopicPartitionAndKeyOnlyWhenCommitted() throws Exception {
+    cluster.kafka().createTopic("greetings", 3);
+    startEmitter("emit-basic", emitterConfig());
+    sql(
+        "SELECT pipeline_kafka.produce_message('greetings', 'hello'::bytea, 2, 'k'::bytea)",
+        "BEGIN; SELECT pipeline_kafka.produce_message('greetings', 'rolled back'::bytea); ROLLBACK",
+        "SELECT pipeline_kafka.produce_message('greetings', 'any partition'::bytea)",
+        "CREATE TABLE users (id int PRIMARY KEY, name text)",
+        "CREATE TRIGGER emit AFTER INSERT OR UPDATE ON users FOR EACH ROW"
+            + " EXECUTE FUNCTION pipeline_kafka.emit_tuple('greetings', '1', 'id')",
+        "INSERT INTO users VALUES (1, 'ann')",
+        "UPDATE users SET name = 'bob'");
+
+    ConsumerRecords<byte[], byte[]> records = cluster.kafka().consume(4, 60_000, "greetings");
+    List<String> seen = new ArrayList<>();
+    for (ConsumerRecord<byte[], byte[]> record : records) {
+      seen.add(record.partition() + "|" + text(record.key()) + "|" + text(record.value()));
+    }
+    assertThat(seen)
+        .hasSize(4)
+        .contains("2|k|hello", "1|1|{\"id\":1,\"name\":\"ann\"}", "1|1|{\"id\":1,\"name\":\"bob\"}")
+        .anyMatch(s -> s.endsWith("|null|any partition"))
+        .noneMatch(s -> s.contains("rolled back"));
+    // Once Connect has committed the offsets, the relayed messages leave the outbox.
+    Awaitility.await("outbox emptied")
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> outboxSize() == 0);
+  }
+
+  /**
+   * The interleaving that breaks an xid-horizon relay: T2 (older xid) writes elsewhere, T0 stays
+   * open, T1 updates r and commits, T2 then updates r and commits, T0 commits last. Kafka must end
+   * on T2's version of r.
+   */
+  @Test
+  void updatesOfOneRowArriveInCommitOrderAcrossOverlappingTransactions() throws Exception {
+    cluster.kafka().createTopic("rows", 1);
+    startEmitter("emit-order", emitterConfig());
+    sql(
+        "CREATE TABLE r (id int PRIMARY KEY, version int)",
+        "CREATE TABLE elsewhere (n int)",
+        "INSERT INTO r VALUES (1, 0)",
+        "CREATE TRIGGER emit AFTER INSERT OR UPDATE ON r FOR EACH ROW"
+            + " EXECUTE FUNCTION pipeline_kafka.emit_tuple('rows', '-1', 'id')",
+        "CREATE TRIGGER emit AFTER INSERT ON elsewhere FOR EACH ROW"
+            + " EXECUTE FUNCTION pipeline_kafka.emit_tuple('rows')");
+
+    try (Connection t2 = server.connect(db);
+        Connection t0 = server.connect(db);
+        Connection t1 = server.connect(db)) {
+      for (Connection c : List.of(t0, t1, t2)) {
+        c.setAutoCommit(false);
+      }
+      t2.createStatement().execute("INSERT INTO elsewhere VALUES (2)"); // T2 takes the older xid
+      t0.createStatement().execute("INSERT INTO elsewhere VALUES (0)"); // T0 stays open
+      t1.createStatement().execute("UPDATE r SET version = 1 WHERE id = 1");
+      t1.commit();
+      t2.createStatement().execute("UPDATE r SET version = 2 WHERE id = 1");
+      t2.commit();
+      // The relay must not wait for T0, nor reorder r's versions.
+      List<String> versions = versionsOfRow(cluster.kafka().consume(3, 60_000, "rows"));
+      assertThat(versions).containsExactly("1", "2");
+      t0.commit();
+    }
+    assertThat(cluster.kafka().consume(4, 60_000, "rows").count()).isEqualTo(4);
+  }
+
+  private static List<String> versionsOfRow(ConsumerRecords<byte[], byte[]> records) {
+    List<String> versions = new ArrayList<>();
+    for (ConsumerRecord<byte[], byte[]> record : records) {
+      String value = text(record.value());
+      if (value.startsWith("{\"id\":1,")) {
+        versions.add(value.replaceAll(".*\"version\":(\\d+).*", "$1"));
+      }
+    }
+    return versions;
+  }
+
+  @Test
+  void concurrentWritersEveryCommittedChangeOnceInPerRowAndPerKeyOrder() throws Exception {
+    cluster.kafka().createTopic("counters", 4);
+    cluster.kafka().createTopic("keyed", 4);
+    Map<String, String> props = emitterConfig();
+    props.put("tasks.max", "3");
+    props.put("emitter.key.lock", "true");
+    startEmitter("emit-concurrent", props);
+    sql(
+        "CREATE TABLE counters (id int PRIMARY KEY, version int NOT NULL)",
+        "INSERT INTO counters SELECT g, 0 FROM generate_series(1, 5) g",
+        "CREATE TRIGGER emit AFTER UPDATE ON counters FOR EACH ROW"
+            + " EXECUTE FUNCTION pipeline_kafka.emit_tuple('counters', '-1', 'id')",
+        "CREATE TABLE key_versions (k int PRIMARY KEY, v int NOT NULL)",
+        "INSERT INTO key_versions SELECT g, 0 FROM generate_series(1, 3) g");
+
+    int writers = 8;
+    int transactionsPerWriter = 150;
+    ExecutorService pool = Executors.newFixedThreadPool(writers);
+    List<Future<?>> done = new ArrayList<>();
+    for (int w = 0; w < writers; w++) {
+      int seed = w;
+      done.add(pool.submit(() -> write(seed, transactionsPerWriter)));
+    }
+    for (Future<?> f : done) {
+      f.get(5, TimeUnit.MINUTES);
+    }
+    pool.shutdown();
+
+    Map<Integer, Integer> finalVersions = new HashMap<>();
+    long expectedCounters = 0;
+    try (Connection connection = server.connect(db);
+        Statement statement = connection.createStatement();
+        ResultSet rs = statement.executeQuery("SELECT id, version FROM counters")) {
+      while (rs.next()) {
+        finalVersions.put(rs.getInt(1), rs.getInt(2));
+        expectedCounters += rs.getInt(2);
+      }
+    }
+    long expectedKeyed = 0;
+    try (Connection connection = server.connect(db);
+        Statement statement = connection.createStatement();
+        ResultSet rs = statement.executeQuery("SELECT sum(v) FROM key_versions")) {
+      rs.next();
+      expectedKeyed = rs.getLong(1);
+    }
+
+    // Every committed update of a row, exactly once, in commit (= version) order.
+    Map<String, List<Integer>> perRow =
+        collect("counters", expectedCounters, "\"id\":(\\d+)", "\"version\":(\\d+)");
+    for (Map.Entry<Integer, Integer> row : finalVersions.entrySet()) {
+      List<Integer> expected = new ArrayList<>();
+      for (int v = 1; v <= row.getValue(); v++) {
+        expected.add(v);
+      }
+      assertThat(perRow.getOrDefault(row.getKey().toString(), List.of()))
+          .as("row " + row.getKey())
+          .isEqualTo(expected);
+    }
+    // produce_message with a shared key and the per-key lock: per-key commit order.
+    Map<String, List<Integer>> perKey = collect("keyed", expectedKeyed, "^k(\\d+)", "v(\\d+)$");
+    for (List<Integer> versions : perKey.values()) {
+      for (int i = 0; i < versions.size(); i++) {
+        assertThat(versions.get(i)).isEqualTo(i + 1);
+      }
+    }
+    Awaitility.await("outbox emptied")
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> outboxSize() == 0);
+  }
+
+  /** Random short and long transactions, some rolled back, over a few rows and keys. */
+  private void write(int seed, int transactions) {
+    Random random = new Random(seed);
+    try (Connection connection = server.connect(db)) {
+      connection.setAutoCommit(false);
+      for (int t = 0; t < transactions; t++) {
+        try (Statement statement = connection.createStatement()) {
+          if (random.nextBoolean()) {
+            int id = 1 + random.nextInt(5);
+            statement.execute("UPDATE counters SET version = version + 1 WHERE id = " + id);
+          } else {
+            int k = 1 + random.nextInt(3);
+            // The key's version is read after the per-key lock is held (inside produce_message
+            // the lock is taken first; take the row lock for the counter right after it).
+            statement.execute(
+                "SELECT pipeline_kafka.produce_message('keyed', 'placeholder'::bytea, NULL, 'k"
+                    + k
+                    + "'::bytea)");
+            statement.execute("UPDATE key_versions SET v = v + 1 WHERE k = " + k + " RETURNING v");
+            statement.execute(
+                "UPDATE pipeline_kafka.outbox SET message = convert_to('k"
+                    + k
+                    + " v' || (SELECT v FROM key_versions WHERE k = "
+                    + k
+                    + "), 'UTF8')"
+                    + " WHERE id = currval('pipeline_kafka.outbox_id_seq')");
+          }
+          if (random.nextInt(10) < 3) {
+            Thread.sleep(random.nextInt(20)); // a long transaction
+          }
+          if (random.nextInt(10) == 0) {
+            connection.rollback();
+          } else {
+            connection.commit();
+          }
+        }
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Consumes {@code expected} records of the topic; groups a number from each value by another. */
+  private Map<String, List<Integer>> collect(
+      String topic, long expected, String groupRegex, String valueRegex) {
+    ConsumerRecords<byte[], byte[]> records =
+        cluster.kafka().consume((int) expected, 120_000, topic);
+    assertThat((long) records.count()).isEqualTo(expected);
+    Map<String, List<Integer>> grouped = new HashMap<>();
+    java.util.regex.Pattern group = java.util.regex.Pattern.compile(groupRegex);
+    java.util.regex.Pattern value = java.util.regex.Pattern.compile(valueRegex);
+    // Within a partition records are in offset order; one key always lands in one partition.
+    List<ConsumerRecord<byte[], byte[]>> ordered = new ArrayList<>();
+    records.forEach(ordered::add);
+    ordered.sort(
+        java.util.Comparator.comparingInt((ConsumerRecord<byte[], byte[]> r) -> r.partition())
+            .thenComparingLong(ConsumerRecord::offset));
+    for (ConsumerRecord<byte[], byte[]> record : ordered) {
+      String text = text(record.value());
+      java.util.regex.Matcher g = group.matcher(text);
+      java.util.regex.Matcher v = value.matcher(text);
+      if (g.find() && v.find()) {
+        grouped
+            .computeIfAbsent(g.group(1), x -> new ArrayList<>())
+            .add(Integer.parseInt(v.group(1)));
+      }
+    }
+    return grouped;
+  }
+
+  @Test
+  void aRestartedConnectorLosesNothingAndOversizedMessagesStayMarkedFailed() throws Exception {
+    cluster.kafka().createTopic("restart", 1);
+    Map<String, String> props = emitterConfig();
+    props.put("emitter.max.message.bytes", "100");
+    startEmitter("emit-restart", props);
+    for (int i = 0; i < 50; i++) {
+      sql("SELECT pipeline_kafka.produce_message('restart', 'm" + i + "'::bytea)");
+    }
+    sql("SELECT pipeline_kafka.produce_message('restart', convert_to(repeat('x', 500), 'UTF8'))");
+    cluster.connect().restartConnectorAndTasks("emit-restart", false, true, false);
+    for (int i = 50; i < 100; i++) {
+      sql("SELECT pipeline_kafka.produce_message('restart', 'm" + i + "'::bytea)");
+    }
+    Awaitility.await("all relayed").atMost(Duration.ofSeconds(90)).until(() -> outboxSize() == 1);
+    ConsumerRecords<byte[], byte[]> records = cluster.kafka().consumeAll(30_000, "restart");
+    List<String> values = new ArrayList<>();
+    records.forEach(r -> values.add(text(r.value())));
+    for (int i = 0; i < 100; i++) {
+      assertThat(values).contains("m" + i);
+    }
+    assertThat(values).noneMatch(v -> v.startsWith("xxx"));
+    try (Connection connection = server.connect(db);
+        Statement statement = connection.createStatement();
+        ResultSet rs = statement.executeQuery("SELECT failed_reason FROM pipeline_kafka.outbox")) {
+      rs.next();
+      assertThat(rs.getString(1)).contains("larger than emitter.max.message.bytes");
+    }
+  }
+
+  @Test
+  void errorsToleranceAllIsRejectedAtValidation() {
+    Map<String, String> props = emitterConfig();
+    props.put("name", "emit-tolerant");
+    props.put("errors.tolerance", "all");
+    var result =
+        cluster
+            .connect()
+            .validateConnectorConfig(EmitterSourceConnector.class.getSimpleName(), props);
+    assertThat(result.errorCount()).isPositive();
+    assertThat(result.configs().stream().flatMap(c -> c.configValue().errors().stream()))
+        .anyMatch(e -> e.contains("errors.tolerance"));
+  }
+}
