@@ -21,6 +21,9 @@ public final class ConfigDocs {
       groups.put(group, new ArrayList<>());
     }
     for (ConfigDef.ConfigKey key : def.configKeys().values()) {
+      if (key.internalConfig) {
+        continue; // task-only keys the connector sets itself
+      }
       groups
           .computeIfAbsent(key.group == null ? "Other" : key.group, g -> new ArrayList<>())
           .add(key);
