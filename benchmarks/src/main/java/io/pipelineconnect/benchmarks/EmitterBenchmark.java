@@ -1,0 +1,232 @@
+package io.pipelineconnect.benchmarks;
+
+import io.pipelineconnect.emitter.EmitterSourceConnector;
+import io.pipelineconnect.testsupport.ForkedConnectWorker;
+import io.pipelineconnect.testsupport.PostgresServer;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.connect.util.clusters.EmbeddedKafkaCluster;
+
+/**
+ * The emitter's commit→Kafka latency at a steady rate of single-row transactions, and the rate at
+ * which it drains a backlog. PostgreSQL, broker and worker share this machine.
+ *
+ * <p>Commit time is PostgreSQL's own ({@code pg_xact_commit_timestamp}, {@code
+ * track_commit_timestamp=on}); arrival is the broker's LogAppendTime. Prints figures; asserts
+ * nothing.
+ */
+public final class EmitterBenchmark {
+  private static final int RATE = 5_000;
+  private static final Duration STEADY = Duration.ofSeconds(15);
+  private static final int WRITERS = 4;
+  private static final int BACKLOG = 200_000;
+
+  public static void main(String[] args) throws Exception {
+    EmbeddedKafkaCluster kafka = new EmbeddedKafkaCluster(1, new java.util.Properties());
+    kafka.start();
+    try (PostgresServer postgres =
+            PostgresServer.builder().setting("track_commit_timestamp", "on").start();
+        ForkedConnectWorker worker = BenchmarkWorker.start(kafka.bootstrapServers())) {
+      String db = postgres.createDatabase();
+      Map<String, String> logAppendTime = Map.of("message.timestamp.type", "LogAppendTime");
+      kafka.createTopic("steady", 4, 1, logAppendTime);
+      kafka.createTopic("backlog", 4, 1, logAppendTime);
+      String config =
+          "{\"connector.class\": \""
+              + EmitterSourceConnector.class.getName()
+              + "\", \"tasks.max\": \"2\", \"connection.url\": \""
+              + postgres.jdbcUrl(db)
+              + "\", \"connection.user\": \"postgres\","
+              + " \"producer.override.linger.ms\": \"0\"}";
+      BenchmarkWorker.put(worker, "connectors/emitter-bench/config", config);
+      awaitOutbox(postgres, db);
+
+      // Steady load: RATE single-row transactions per second, each remembering its xid.
+      Map<Long, Long> xidOfMessage = new ConcurrentHashMap<>();
+      int total = (int) (RATE * STEADY.toSeconds());
+      ExecutorService pool = Executors.newFixedThreadPool(WRITERS);
+      List<Future<?>> writers = new ArrayList<>();
+      long startNanos = System.nanoTime();
+      for (int w = 0; w < WRITERS; w++) {
+        int writer = w;
+        writers.add(
+            pool.submit(
+                () -> writeSteadily(postgres, db, writer, total, startNanos, xidOfMessage)));
+      }
+      for (Future<?> f : writers) {
+        f.get(5, TimeUnit.MINUTES);
+      }
+      pool.shutdown();
+      double writeSeconds = (System.nanoTime() - startNanos) / 1e9;
+      Map<Long, Long> arrival = consume(kafka, "steady", total);
+      Map<Long, Long> commit = commitTimes(postgres, db, xidOfMessage);
+      long[] latencies = new long[total];
+      int n = 0;
+      for (Map.Entry<Long, Long> e : arrival.entrySet()) {
+        Long committed = commit.get(e.getKey());
+        if (committed != null) {
+          latencies[n++] = e.getValue() - committed;
+        }
+      }
+      latencies = Arrays.copyOf(latencies, n);
+      Arrays.sort(latencies);
+
+      // Backlog: the connector paused, 200k messages committed, then resumed.
+      BenchmarkWorker.put(worker, "connectors/emitter-bench/pause", "");
+      Thread.sleep(2000);
+      try (Connection c = postgres.connect(db);
+          Statement s = c.createStatement()) {
+        s.execute(
+            "SELECT pipeline_kafka.produce_message('backlog', convert_to(g::text, 'UTF8'))"
+                + " FROM generate_series(1, "
+                + BACKLOG
+                + ") g");
+      }
+      long drainStart = System.nanoTime();
+      BenchmarkWorker.put(worker, "connectors/emitter-bench/resume", "");
+      consume(kafka, "backlog", BACKLOG);
+      double drainSeconds = (System.nanoTime() - drainStart) / 1e9;
+
+      System.out.println();
+      System.out.printf(
+          Locale.ROOT,
+          "Emitter benchmark: %d single-row transactions at %d/s target (%.0f/s achieved), 4 writers%n",
+          total,
+          RATE,
+          total / writeSeconds);
+      System.out.printf(
+          Locale.ROOT,
+          "  commit -> Kafka latency: p50 %d ms, p99 %d ms, max %d ms (%d messages)%n",
+          percentile(latencies, 50),
+          percentile(latencies, 99),
+          latencies.length == 0 ? -1 : latencies[latencies.length - 1],
+          latencies.length);
+      System.out.printf(
+          Locale.ROOT,
+          "  backlog of %d drained in %.2f s: %,.0f rows/s (from resume, includes task restart)%n",
+          BACKLOG,
+          drainSeconds,
+          BACKLOG / drainSeconds);
+    } finally {
+      kafka.stop();
+    }
+    System.exit(0);
+  }
+
+  private static void awaitOutbox(PostgresServer postgres, String db) throws InterruptedException {
+    for (int i = 0; i < 600; i++) {
+      try (Connection c = postgres.connect(db);
+          Statement s = c.createStatement()) {
+        s.executeQuery("SELECT 1 FROM pipeline_kafka.outbox LIMIT 1").close();
+        Thread.sleep(2000); // let the tasks start and LISTEN
+        return;
+      } catch (java.sql.SQLException notYet) {
+        Thread.sleep(100);
+      }
+    }
+    throw new IllegalStateException("The connector did not install the outbox");
+  }
+
+  private static void writeSteadily(
+      PostgresServer postgres,
+      String db,
+      int writer,
+      int total,
+      long startNanos,
+      Map<Long, Long> xids) {
+    try (Connection c = postgres.connect(db);
+        PreparedStatement produce =
+            c.prepareStatement(
+                "SELECT pipeline_kafka.produce_message('steady', ?), txid_current() % 4294967296")) {
+      for (long i = writer; i < total; i += WRITERS) {
+        long due = startNanos + i * 1_000_000_000L / RATE;
+        long wait = due - System.nanoTime();
+        if (wait > 0) {
+          TimeUnit.NANOSECONDS.sleep(wait);
+        }
+        produce.setBytes(1, Long.toString(i).getBytes(StandardCharsets.UTF_8));
+        try (ResultSet rs = produce.executeQuery()) {
+          rs.next();
+          xids.put(i, rs.getLong(2));
+        }
+      }
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Message number → LogAppendTime in ms, for {@code count} messages of the topic. */
+  private static Map<Long, Long> consume(EmbeddedKafkaCluster kafka, String topic, int count) {
+    Map<Long, Long> arrival = new HashMap<>();
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        kafka.createConsumer(Map.of("auto.offset.reset", "earliest", "max.poll.records", 5000))) {
+      List<TopicPartition> partitions = new ArrayList<>();
+      for (int p = 0; p < 4; p++) {
+        partitions.add(new TopicPartition(topic, p));
+      }
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+      while (arrival.size() < count && System.nanoTime() < deadline) {
+        ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(200));
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+          arrival.put(
+              Long.parseLong(new String(record.value(), StandardCharsets.UTF_8)),
+              record.timestamp());
+        }
+      }
+    }
+    if (arrival.size() < count) {
+      throw new IllegalStateException(
+          "Only " + arrival.size() + " of " + count + " arrived in " + topic);
+    }
+    return arrival;
+  }
+
+  private static Map<Long, Long> commitTimes(
+      PostgresServer postgres, String db, Map<Long, Long> xids) throws Exception {
+    Map<Long, Long> commit = new HashMap<>();
+    try (Connection c = postgres.connect(db);
+        PreparedStatement query =
+            c.prepareStatement(
+                "SELECT (extract(epoch FROM pg_xact_commit_timestamp(x::text::xid)) * 1000)::bigint"
+                    + " FROM unnest(?::bigint[]) AS x")) {
+      List<Long> messages = new ArrayList<>(xids.keySet());
+      Long[] xidArray = messages.stream().map(xids::get).toArray(Long[]::new);
+      query.setArray(1, c.createArrayOf("int8", xidArray));
+      try (ResultSet rs = query.executeQuery()) {
+        int i = 0;
+        while (rs.next()) {
+          commit.put(messages.get(i++), rs.getLong(1));
+        }
+      }
+    }
+    return commit;
+  }
+
+  private static long percentile(long[] sorted, int p) {
+    if (sorted.length == 0) {
+      return -1;
+    }
+    return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p / 100.0 * sorted.length) - 1)];
+  }
+}
