@@ -1,0 +1,162 @@
+package io.pipelineconnect.kinesis;
+
+import io.pipelineconnect.common.TaskParallelism;
+import io.pipelineconnect.common.Version;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.common.config.Config;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.ConfigValue;
+import org.apache.kafka.connect.connector.Task;
+import org.apache.kafka.connect.source.ExactlyOnceSupport;
+import org.apache.kafka.connect.source.SourceConnector;
+import org.apache.kafka.connect.util.ConnectorUtils;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.kinesis.KinesisClient;
+
+/**
+ * pipeline_kinesis as a Kafka Connect source: reads a Kinesis data stream into a Kafka topic.
+ *
+ * <p>The connector lists the stream's shards, groups them into families (parents with their
+ * children) and spreads the families over the tasks; a background monitor lists them again and asks
+ * Connect to reconfigure the tasks when a split or merge changed them.
+ */
+public class KinesisSourceConnector extends SourceConnector {
+  private static final Logger log = LoggerFactory.getLogger(KinesisSourceConnector.class);
+  private static final Pattern KEY_IN_MESSAGE = Pattern.compile("for configuration (\\S+?):");
+
+  private Map<String, String> props;
+  private KinesisSourceConfig config;
+  private KinesisClient kinesis;
+  private ScheduledExecutorService monitor;
+  private volatile List<ShardInfo> shards = List.of();
+
+  @Override
+  public String version() {
+    return Version.get();
+  }
+
+  @Override
+  public void start(Map<String, String> props) {
+    this.props = Map.copyOf(props);
+    this.config = new KinesisSourceConfig(props);
+    this.kinesis = KinesisClientFactory.create(config);
+    this.shards = ShardLister.list(kinesis, config.stream());
+    log.info("Kinesis stream {} has {} shards", config.stream(), shards.size());
+    monitor =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread thread = new Thread(r, "kinesis-shard-monitor-" + config.stream());
+              thread.setDaemon(true);
+              return thread;
+            });
+    long interval = config.shardMonitorInterval().toMillis();
+    monitor.scheduleWithFixedDelay(this::checkShards, interval, interval, TimeUnit.MILLISECONDS);
+  }
+
+  /** Notices splits, merges and closed shards, and asks Connect to hand out the new lineage. */
+  private void checkShards() {
+    try {
+      List<ShardInfo> current = ShardLister.list(kinesis, config.stream());
+      if (!new HashSet<>(current).equals(new HashSet<>(shards))) {
+        log.info(
+            "Shards of {} changed ({} -> {}); reconfiguring tasks",
+            config.stream(),
+            shards.size(),
+            current.size());
+        shards = current;
+        context.requestTaskReconfiguration();
+      }
+    } catch (RuntimeException e) {
+      // Transient listing failures are retried on the next run; a vanished stream surfaces.
+      log.warn("Could not list the shards of {}: {}", config.stream(), e.getMessage());
+      if (e instanceof org.apache.kafka.connect.errors.ConnectException) {
+        context.raiseError(e);
+      }
+    }
+  }
+
+  @Override
+  public Class<? extends Task> taskClass() {
+    return KinesisSourceTask.class;
+  }
+
+  @Override
+  public List<Map<String, String>> taskConfigs(int maxTasks) {
+    List<List<ShardInfo>> families = ShardLineage.families(shards);
+    List<Map<String, String>> configs = new ArrayList<>();
+    if (families.isEmpty()) {
+      Map<String, String> task = new HashMap<>(props);
+      task.put(KinesisSourceConfig.TASK_SHARDS, "");
+      configs.add(task);
+      return configs;
+    }
+    for (List<List<ShardInfo>> group :
+        ConnectorUtils.groupPartitions(families, Math.min(maxTasks, families.size()))) {
+      List<ShardInfo> taskShards = new ArrayList<>();
+      group.forEach(taskShards::addAll);
+      Map<String, String> task = new HashMap<>(props);
+      task.put(KinesisSourceConfig.TASK_SHARDS, ShardInfo.encodeAll(taskShards));
+      configs.add(task);
+    }
+    return configs;
+  }
+
+  @Override
+  public void stop() {
+    if (monitor != null) {
+      monitor.shutdownNow();
+    }
+    if (kinesis != null) {
+      kinesis.close();
+    }
+  }
+
+  @Override
+  public ConfigDef config() {
+    return KinesisSourceConfig.CONFIG_DEF;
+  }
+
+  @Override
+  public Config validate(Map<String, String> connectorConfigs) {
+    Config result = super.validate(connectorConfigs);
+    Map<String, ConfigValue> byName = new HashMap<>();
+    result.configValues().forEach(v -> byName.put(v.name(), v));
+    if (result.configValues().stream().allMatch(v -> v.errorMessages().isEmpty())) {
+      try {
+        new KinesisSourceConfig(connectorConfigs);
+      } catch (ConfigException e) {
+        String key = keyOf(e).filter(byName::containsKey).orElse(KinesisSourceConfig.STREAM);
+        byName.get(key).addErrorMessage(e.getMessage());
+      }
+    }
+    TaskParallelism.mismatch(connectorConfigs)
+        .ifPresent(m -> byName.get(TaskParallelism.PARALLELISM).addErrorMessage(m));
+    return result;
+  }
+
+  private static Optional<String> keyOf(ConfigException e) {
+    Matcher matcher = KEY_IN_MESSAGE.matcher(String.valueOf(e.getMessage()));
+    return matcher.find() ? Optional.of(matcher.group(1)) : Optional.empty();
+  }
+
+  /**
+   * Exactly once with KIP-618: each poll's records and their shard sequence numbers commit in one
+   * producer transaction; after a crash, reading resumes after the last committed sequence number.
+   */
+  @Override
+  public ExactlyOnceSupport exactlyOnceSupport(Map<String, String> connectorConfig) {
+    return ExactlyOnceSupport.SUPPORTED;
+  }
+}

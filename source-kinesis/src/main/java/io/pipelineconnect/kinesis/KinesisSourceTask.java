@@ -1,0 +1,279 @@
+package io.pipelineconnect.kinesis;
+
+import io.pipelineconnect.common.Version;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.errors.ConnectException;
+import org.apache.kafka.connect.header.ConnectHeaders;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.apache.kafka.connect.source.SourceTask;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.services.kinesis.KinesisClient;
+import software.amazon.awssdk.services.kinesis.model.ExpiredIteratorException;
+import software.amazon.awssdk.services.kinesis.model.GetRecordsResponse;
+import software.amazon.awssdk.services.kinesis.model.GetShardIteratorRequest;
+import software.amazon.awssdk.services.kinesis.model.KinesisException;
+import software.amazon.awssdk.services.kinesis.model.LimitExceededException;
+import software.amazon.awssdk.services.kinesis.model.ProvisionedThroughputExceededException;
+import software.amazon.awssdk.services.kinesis.model.Record;
+import software.amazon.awssdk.services.kinesis.model.ResourceNotFoundException;
+import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
+
+/**
+ * Reads the shards of its shard families with GetRecords and turns each Kinesis record into a Kafka
+ * record whose source offset is the shard's sequence number.
+ *
+ * <p>Within a family, a child shard is read only after all its parents reached SHARD_END, so
+ * records of one partition key stay in order across splits and merges. Positions no data record
+ * carries (a resolved LATEST start, a reached SHARD_END) go out as marker records, so they are
+ * saved like any offset.
+ */
+public class KinesisSourceTask extends SourceTask {
+  private static final Logger log = LoggerFactory.getLogger(KinesisSourceTask.class);
+  private static final long MAX_SLEEP_MS = 500;
+
+  private KinesisSourceConfig config;
+  private KinesisClient kinesis;
+  private final Map<String, ShardReader> readers = new HashMap<>();
+  private final Set<String> familyShards = new HashSet<>();
+  private volatile boolean stopping;
+
+  @Override
+  public String version() {
+    return Version.get();
+  }
+
+  @Override
+  public void start(Map<String, String> props) {
+    config = new KinesisSourceConfig(props);
+    kinesis = KinesisClientFactory.create(config);
+    List<ShardInfo> shards = ShardInfo.decodeAll(config.taskShards());
+    List<Map<String, Object>> partitions = new ArrayList<>();
+    for (ShardInfo shard : shards) {
+      partitions.add(ShardPosition.partition(config.stream(), shard.id()));
+      familyShards.add(shard.id());
+    }
+    Map<Map<String, Object>, Map<String, Object>> saved =
+        context.offsetStorageReader().offsets(partitions);
+    for (ShardInfo shard : shards) {
+      ShardPosition position =
+          ShardPosition.fromOffset(saved.get(ShardPosition.partition(config.stream(), shard.id())));
+      readers.put(shard.id(), new ShardReader(shard, position));
+    }
+    log.info(
+        "Kinesis task reading {} shards of {} into {}: {}",
+        shards.size(),
+        config.stream(),
+        config.topic(),
+        readers.keySet());
+  }
+
+  @Override
+  public List<SourceRecord> poll() throws InterruptedException {
+    List<SourceRecord> records = new ArrayList<>();
+    long now = System.currentTimeMillis();
+    long earliest = Long.MAX_VALUE;
+    for (ShardReader reader : readers.values()) {
+      if (stopping) {
+        break;
+      }
+      if (reader.finished() || !parentsFinished(reader)) {
+        continue;
+      }
+      if (reader.nextCallAtMs > now) {
+        earliest = Math.min(earliest, reader.nextCallAtMs);
+        continue;
+      }
+      read(reader, records, now);
+      earliest = Math.min(earliest, reader.nextCallAtMs);
+    }
+    if (records.isEmpty()) {
+      long sleep =
+          earliest == Long.MAX_VALUE ? MAX_SLEEP_MS : earliest - System.currentTimeMillis();
+      if (sleep > 0) {
+        Thread.sleep(Math.min(MAX_SLEEP_MS, sleep));
+      }
+      return null;
+    }
+    return records;
+  }
+
+  private boolean parentsFinished(ShardReader reader) {
+    for (String parent : reader.shard.parents()) {
+      ShardReader parentReader = readers.get(parent);
+      if (parentReader != null && !parentReader.finished()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** One GetRecords call for the shard (and the iterator it needs), appending what it returns. */
+  private void read(ShardReader reader, List<SourceRecord> out, long now) {
+    try {
+      if (reader.iterator == null && !acquireIterator(reader, out)) {
+        return;
+      }
+      GetRecordsResponse response =
+          kinesis.getRecords(r -> r.shardIterator(reader.iterator).limit(config.batchSize()));
+      for (Record record : response.records()) {
+        reader.position = ShardPosition.after(record.sequenceNumber());
+        out.add(dataRecord(reader.shard, record));
+      }
+      reader.iterator = response.nextShardIterator();
+      if (reader.iterator == null) {
+        String last = reader.position == null ? null : reader.position.sequence();
+        reader.position = ShardPosition.end(last);
+        out.add(marker(reader.shard, reader.position, "SHARD_END"));
+        log.info("Shard {} of {} read to its end", reader.shard.id(), config.stream());
+        reader.succeeded(now, 0);
+        return;
+      }
+      boolean caughtUp =
+          response.records().isEmpty()
+              || (response.millisBehindLatest() != null && response.millisBehindLatest() == 0);
+      reader.succeeded(now, caughtUp ? config.idleWait().toMillis() : 0);
+    } catch (ExpiredIteratorException e) {
+      // Ask for a fresh iterator after the last sequence number delivered.
+      log.info(
+          "Iterator of shard {} expired; resuming after {}", reader.shard.id(), reader.position);
+      reader.iterator = null;
+      reader.succeeded(now, 0);
+    } catch (ProvisionedThroughputExceededException | LimitExceededException e) {
+      reader.backOff(config.maxBackoff().toMillis(), now);
+      log.debug("Throttled on shard {}; retrying at {}", reader.shard.id(), reader.nextCallAtMs);
+    } catch (ResourceNotFoundException e) {
+      throw new ConnectException(
+          "Kinesis stream "
+              + config.stream()
+              + " or shard "
+              + reader.shard.id()
+              + " no longer exists: "
+              + e.getMessage(),
+          e);
+    } catch (KinesisException e) {
+      if (isAuthFailure(e)) {
+        throw new ConnectException(
+            "Kinesis refused the credentials ("
+                + e.awsErrorDetails().errorCode()
+                + "): check kinesis.access.key.id / kinesis.credentials.file / kinesis.role.arn",
+            e);
+      }
+      reader.backOff(config.maxBackoff().toMillis(), now);
+      log.warn("Kinesis error on shard {}, backing off: {}", reader.shard.id(), e.getMessage());
+    } catch (SdkClientException e) {
+      reader.backOff(config.maxBackoff().toMillis(), now);
+      log.warn(
+          "Could not reach Kinesis for shard {}, backing off: {}",
+          reader.shard.id(),
+          e.getMessage());
+    }
+  }
+
+  private boolean acquireIterator(ShardReader reader, List<SourceRecord> out) {
+    GetShardIteratorRequest request;
+    if (reader.position != null) {
+      request = reader.resumeRequest(config.stream());
+    } else {
+      boolean child = reader.shard.parents().stream().anyMatch(familyShards::contains);
+      var builder =
+          GetShardIteratorRequest.builder().streamName(config.stream()).shardId(reader.shard.id());
+      KinesisSourceConfig.StartPosition start = config.startPosition();
+      if (child || start instanceof KinesisSourceConfig.StartPosition.TrimHorizon) {
+        request = builder.shardIteratorType(ShardIteratorType.TRIM_HORIZON).build();
+      } else if (start instanceof KinesisSourceConfig.StartPosition.AtTimestamp at) {
+        request =
+            builder
+                .shardIteratorType(ShardIteratorType.AT_TIMESTAMP)
+                .timestamp(at.timestamp())
+                .build();
+      } else if (reader.shard.closed()) {
+        // LATEST on a closed shard: nothing will ever come; it is finished.
+        reader.position = ShardPosition.end(null);
+        out.add(marker(reader.shard, reader.position, "SHARD_END (closed before start at LATEST)"));
+        return false;
+      } else {
+        // Resolve LATEST to an instant and save it, so a restart reads what arrived meanwhile.
+        Instant resolvedAt = Instant.now();
+        request = builder.shardIteratorType(ShardIteratorType.LATEST).build();
+        reader.iterator = kinesis.getShardIterator(request).shardIterator();
+        reader.position = ShardPosition.latestAt(resolvedAt);
+        out.add(marker(reader.shard, reader.position, "LATEST resolved at " + resolvedAt));
+        return true;
+      }
+    }
+    reader.iterator = kinesis.getShardIterator(request).shardIterator();
+    return true;
+  }
+
+  private SourceRecord dataRecord(ShardInfo shard, Record record) {
+    ConnectHeaders headers = new ConnectHeaders();
+    headers.addString("kinesis.stream", config.stream());
+    headers.addString("kinesis.shard.id", shard.id());
+    headers.addString("kinesis.sequence.number", record.sequenceNumber());
+    Long timestamp =
+        record.approximateArrivalTimestamp() == null
+            ? null
+            : record.approximateArrivalTimestamp().toEpochMilli();
+    return new SourceRecord(
+        ShardPosition.partition(config.stream(), shard.id()),
+        ShardPosition.after(record.sequenceNumber()).toOffset(),
+        config.topic(),
+        null,
+        Schema.OPTIONAL_BYTES_SCHEMA,
+        record.partitionKey() == null
+            ? null
+            : record.partitionKey().getBytes(StandardCharsets.UTF_8),
+        Schema.OPTIONAL_BYTES_SCHEMA,
+        record.data().asByteArray(),
+        timestamp,
+        headers);
+  }
+
+  private SourceRecord marker(ShardInfo shard, ShardPosition position, String event) {
+    String value =
+        "{\"stream\":\""
+            + config.stream()
+            + "\",\"shard\":\""
+            + shard.id()
+            + "\",\"event\":\""
+            + event
+            + "\"}";
+    return new SourceRecord(
+        ShardPosition.partition(config.stream(), shard.id()),
+        position.toOffset(),
+        config.markersTopic(),
+        null,
+        Schema.OPTIONAL_BYTES_SCHEMA,
+        shard.id().getBytes(StandardCharsets.UTF_8),
+        Schema.OPTIONAL_BYTES_SCHEMA,
+        value.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static boolean isAuthFailure(KinesisException e) {
+    String code =
+        e.awsErrorDetails() == null ? "" : String.valueOf(e.awsErrorDetails().errorCode());
+    return e.statusCode() == 403
+        || code.equals("UnrecognizedClientException")
+        || code.equals("AccessDeniedException")
+        || code.equals("InvalidSignatureException")
+        || code.equals("ExpiredTokenException");
+  }
+
+  @Override
+  public void stop() {
+    stopping = true;
+    if (kinesis != null) {
+      kinesis.close();
+    }
+  }
+}

@@ -1,0 +1,56 @@
+package io.pipelineconnect.kinesis;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.connect.errors.ConnectException;
+import software.amazon.awssdk.services.kinesis.KinesisClient;
+import software.amazon.awssdk.services.kinesis.model.ListShardsRequest;
+import software.amazon.awssdk.services.kinesis.model.ListShardsResponse;
+import software.amazon.awssdk.services.kinesis.model.ResourceNotFoundException;
+import software.amazon.awssdk.services.kinesis.model.Shard;
+
+/** Lists a stream's shards with ListShards, following NextToken pages. */
+final class ShardLister {
+  private ShardLister() {}
+
+  static List<ShardInfo> list(KinesisClient kinesis, String stream) {
+    List<ShardInfo> shards = new ArrayList<>();
+    String nextToken = null;
+    try {
+      do {
+        // With a NextToken, ListShards takes no stream name.
+        ListShardsRequest request =
+            nextToken == null
+                ? ListShardsRequest.builder().streamName(stream).build()
+                : ListShardsRequest.builder().nextToken(nextToken).build();
+        ListShardsResponse response = kinesis.listShards(request);
+        for (Shard shard : response.shards()) {
+          shards.add(toInfo(shard));
+        }
+        nextToken = response.nextToken();
+      } while (nextToken != null);
+    } catch (ResourceNotFoundException e) {
+      throw new ConnectException(
+          "Kinesis stream "
+              + stream
+              + " does not exist (or is not visible with these credentials in this region): "
+              + e.awsErrorDetails().errorMessage(),
+          e);
+    }
+    return shards;
+  }
+
+  static ShardInfo toInfo(Shard shard) {
+    List<String> parents = new ArrayList<>();
+    if (shard.parentShardId() != null) {
+      parents.add(shard.parentShardId());
+    }
+    if (shard.adjacentParentShardId() != null) {
+      parents.add(shard.adjacentParentShardId());
+    }
+    boolean closed =
+        shard.sequenceNumberRange() != null
+            && shard.sequenceNumberRange().endingSequenceNumber() != null;
+    return new ShardInfo(shard.shardId(), parents, closed);
+  }
+}

@@ -1,0 +1,55 @@
+package io.pipelineconnect.kinesis;
+
+import java.util.concurrent.ThreadLocalRandom;
+import software.amazon.awssdk.services.kinesis.model.GetShardIteratorRequest;
+import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
+
+/**
+ * One shard's reading state in a task: its iterator, where it stands, and when it may be asked
+ * again (Kinesis allows 5 GetRecords calls per second per shard; throttling backs off with jitter).
+ */
+final class ShardReader {
+  static final long MIN_CALL_INTERVAL_MS = 200;
+
+  final ShardInfo shard;
+  String iterator;
+  ShardPosition position;
+  long nextCallAtMs;
+  int failures;
+
+  ShardReader(ShardInfo shard, ShardPosition position) {
+    this.shard = shard;
+    this.position = position;
+  }
+
+  boolean finished() {
+    return position != null && position.shardEnd();
+  }
+
+  /** The GetShardIterator request that resumes from the saved position. */
+  GetShardIteratorRequest resumeRequest(String stream) {
+    var request = GetShardIteratorRequest.builder().streamName(stream).shardId(shard.id());
+    if (position.sequence() != null) {
+      return request
+          .shardIteratorType(ShardIteratorType.AFTER_SEQUENCE_NUMBER)
+          .startingSequenceNumber(position.sequence())
+          .build();
+    }
+    return request
+        .shardIteratorType(ShardIteratorType.AT_TIMESTAMP)
+        .timestamp(position.latestResolvedAt())
+        .build();
+  }
+
+  /** Schedules the next call after a failure: exponential backoff with full jitter. */
+  void backOff(long maxBackoffMs, long nowMs) {
+    failures++;
+    long ceiling = Math.min(maxBackoffMs, MIN_CALL_INTERVAL_MS << Math.min(16, failures));
+    nextCallAtMs = nowMs + MIN_CALL_INTERVAL_MS + ThreadLocalRandom.current().nextLong(ceiling);
+  }
+
+  void succeeded(long nowMs, long waitMs) {
+    failures = 0;
+    nextCallAtMs = nowMs + Math.max(MIN_CALL_INTERVAL_MS, waitMs);
+  }
+}

@@ -1,0 +1,273 @@
+package io.pipelineconnect.kinesis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pipelineconnect.testsupport.ConnectClusterExtension;
+import io.pipelineconnect.testsupport.KafkaConnectCluster;
+import io.pipelineconnect.testsupport.KinesaliteExtension;
+import io.pipelineconnect.testsupport.KinesaliteServer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.common.header.Header;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.kinesis.KinesisClient;
+import software.amazon.awssdk.services.kinesis.model.PutRecordsRequestEntry;
+import software.amazon.awssdk.services.kinesis.model.Shard;
+
+/** The Kinesis source through a real Connect cluster (two workers), reading kinesalite. */
+class KinesisSourceIT {
+  @RegisterExtension
+  static final ConnectClusterExtension CONNECT = ConnectClusterExtension.withWorkers(2);
+
+  @RegisterExtension static final KinesaliteExtension KINESIS = new KinesaliteExtension();
+
+  private KafkaConnectCluster cluster;
+  private KinesisClient kinesis;
+
+  @BeforeEach
+  void client() {
+    cluster = CONNECT.cluster();
+    kinesis =
+        KinesisClient.builder()
+            .endpointOverride(KINESIS.server().endpoint())
+            .region(Region.of(KinesaliteServer.REGION))
+            .credentialsProvider(
+                StaticCredentialsProvider.create(
+                    AwsBasicCredentials.create(
+                        KinesaliteServer.ACCESS_KEY, KinesaliteServer.SECRET_KEY)))
+            .httpClient(UrlConnectionHttpClient.create())
+            .build();
+  }
+
+  @AfterEach
+  void closeClient() {
+    kinesis.close();
+  }
+
+  private void createStream(String name, int shards) {
+    kinesis.createStream(b -> b.streamName(name).shardCount(shards));
+    kinesis.waiter().waitUntilStreamExists(b -> b.streamName(name));
+  }
+
+  /** Puts values "key:n" for n in [from, to), keys cycling over {@code keys} partition keys. */
+  private void put(String stream, int from, int to, int keys) {
+    List<PutRecordsRequestEntry> batch = new ArrayList<>();
+    for (int n = from; n < to; n++) {
+      String key = "k" + (n % keys);
+      batch.add(
+          PutRecordsRequestEntry.builder()
+              .partitionKey(key)
+              .data(SdkBytes.fromUtf8String(key + ":" + n))
+              .build());
+      if (batch.size() == 500 || n == to - 1) {
+        List<PutRecordsRequestEntry> entries = List.copyOf(batch);
+        var response = kinesis.putRecords(b -> b.streamName(stream).records(entries));
+        assertThat(response.failedRecordCount()).isZero();
+        batch.clear();
+      }
+    }
+  }
+
+  private Map<String, String> sourceConfig(String stream, String topic, String start) {
+    Map<String, String> props = new HashMap<>();
+    props.put("connector.class", KinesisSourceConnector.class.getName());
+    props.put("tasks.max", "2");
+    props.put("kinesis.stream", stream);
+    props.put("topic", topic);
+    props.put("start_offset", start);
+    props.put("kinesis.region", KinesaliteServer.REGION);
+    props.put("kinesis.url", KINESIS.server().endpoint().toString());
+    props.put("kinesis.access.key.id", KinesaliteServer.ACCESS_KEY);
+    props.put("kinesis.secret.access.key", KinesaliteServer.SECRET_KEY);
+    props.put("kinesis.cbor", "false");
+    props.put("kinesis.idle.wait.ms", "200");
+    props.put("kinesis.shard.monitor.interval.ms", "1000");
+    props.put("key.converter", "org.apache.kafka.connect.converters.ByteArrayConverter");
+    props.put("value.converter", "org.apache.kafka.connect.converters.ByteArrayConverter");
+    props.put("topic.creation.default.replication.factor", "1");
+    props.put("topic.creation.default.partitions", "4");
+    return props;
+  }
+
+  private List<String> values(String topic, int atLeast) {
+    ConsumerRecords<byte[], byte[]> records = cluster.kafka().consume(atLeast, 120_000, topic);
+    List<String> values = new ArrayList<>();
+    records.forEach(r -> values.add(new String(r.value(), StandardCharsets.UTF_8)));
+    return values;
+  }
+
+  private List<ConsumerRecord<byte[], byte[]>> all(String topic) throws Exception {
+    List<ConsumerRecord<byte[], byte[]>> all = new ArrayList<>();
+    cluster.kafka().consumeAll(30_000, topic).forEach(all::add);
+    return all;
+  }
+
+  @Test
+  void trimHorizonReadsEveryRecordAndARestartNeitherLosesNorRepeats() throws Exception {
+    createStream("orders", 4);
+    put("orders", 0, 50_000, 100);
+    cluster.connect().configureConnector("kinesis-orders", sourceConfig("orders", "orders", "-2"));
+    values("orders", 50_000);
+
+    cluster.connect().restartConnectorAndTasks("kinesis-orders", false, true, false);
+    put("orders", 50_000, 52_000, 100);
+    Awaitility.await("all 52,000 in Kafka")
+        .atMost(Duration.ofMinutes(2))
+        .pollInterval(Duration.ofSeconds(1))
+        .until(() -> all("orders").size() >= 52_000);
+
+    List<ConsumerRecord<byte[], byte[]>> records = all("orders");
+    assertThat(records).hasSize(52_000);
+    Set<String> distinct = new HashSet<>();
+    Map<String, Integer> lastPerKey = new HashMap<>();
+    records.sort(
+        java.util.Comparator.comparingInt((ConsumerRecord<byte[], byte[]> r) -> r.partition())
+            .thenComparingLong(ConsumerRecord::offset));
+    for (ConsumerRecord<byte[], byte[]> record : records) {
+      String value = new String(record.value(), StandardCharsets.UTF_8);
+      distinct.add(value);
+      String key = new String(record.key(), StandardCharsets.UTF_8);
+      int n = Integer.parseInt(value.substring(value.indexOf(':') + 1));
+      assertThat(n).as("order of key " + key).isGreaterThan(lastPerKey.getOrDefault(key, -1));
+      lastPerKey.put(key, n);
+      assertThat(header(record, "kinesis.stream")).isEqualTo("orders");
+      assertThat(header(record, "kinesis.shard.id")).startsWith("shardId-");
+      assertThat(record.timestamp())
+          .isGreaterThan(Instant.parse("2020-01-01T00:00:00Z").toEpochMilli());
+    }
+    assertThat(distinct).hasSize(52_000);
+  }
+
+  private static String header(ConsumerRecord<byte[], byte[]> record, String key) {
+    Header header = record.headers().lastHeader(key);
+    return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void latestStartSurvivesARestartWithRecordsWrittenWhileStopped() throws Exception {
+    createStream("clicks", 2);
+    put("clicks", 0, 10, 4); // before the connector: never read at LATEST
+    cluster.connect().configureConnector("kinesis-clicks", sourceConfig("clicks", "clicks", "-1"));
+    // Each shard's resolved LATEST is saved through a marker record.
+    Awaitility.await("LATEST resolved on both shards")
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> cluster.kafka().consume(2, 1000, "clicks.kinesis-markers").count() >= 2);
+    Awaitility.await("resolved positions committed as source offsets")
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> cluster.connect().connectorOffsets("kinesis-clicks").offsets().size() == 2);
+    cluster.connect().stopConnector("kinesis-clicks");
+    cluster.connect().assertions().assertConnectorIsStopped("kinesis-clicks", "not stopped");
+    put("clicks", 100, 110, 4); // while stopped: must be read after the restart
+    cluster.connect().resumeConnector("kinesis-clicks");
+    put("clicks", 200, 210, 4);
+
+    Awaitility.await("20 records")
+        .atMost(Duration.ofSeconds(90))
+        .pollInterval(Duration.ofSeconds(1))
+        .until(() -> all("clicks").size() >= 20);
+    Set<Integer> numbers =
+        all("clicks").stream()
+            .map(r -> new String(r.value(), StandardCharsets.UTF_8))
+            .map(v -> Integer.parseInt(v.substring(v.indexOf(':') + 1)))
+            .collect(Collectors.toSet());
+    assertThat(numbers).hasSize(20).allMatch(n -> n >= 100);
+  }
+
+  /** Lets the clock move on, so records before and after an instant have distinct arrival times. */
+  private static void awaitClockPast(Instant instant) {
+    Awaitility.await("clock past " + instant)
+        .pollInterval(Duration.ofMillis(50))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> Instant.now().isAfter(instant));
+  }
+
+  @Test
+  void atTimestampStartsAtTheFirstRecordArrivedSinceThatInstant() throws Exception {
+    createStream("events", 1);
+    put("events", 0, 5, 1);
+    Instant from = Instant.now().plusSeconds(1);
+    awaitClockPast(from.plusSeconds(1));
+    put("events", 5, 10, 1);
+    cluster
+        .connect()
+        .configureConnector("kinesis-events", sourceConfig("events", "events", from.toString()));
+    assertThat(values("events", 5)).containsExactly("k0:5", "k0:6", "k0:7", "k0:8", "k0:9");
+  }
+
+  @Test
+  void aSplitDuringReadingKeepsPerKeyOrderAndLosesNothing() throws Exception {
+    createStream("resharded", 1);
+    put("resharded", 0, 3000, 20);
+    cluster
+        .connect()
+        .configureConnector("kinesis-split", sourceConfig("resharded", "resharded", "-2"));
+    values("resharded", 1000);
+    Shard only = kinesis.listShards(b -> b.streamName("resharded")).shards().get(0);
+    java.math.BigInteger middle =
+        new java.math.BigInteger(only.hashKeyRange().endingHashKey()).shiftRight(1);
+    kinesis.splitShard(
+        b ->
+            b.streamName("resharded")
+                .shardToSplit(only.shardId())
+                .newStartingHashKey(middle.toString()));
+    kinesis.waiter().waitUntilStreamExists(b -> b.streamName("resharded"));
+    put("resharded", 3000, 6000, 20);
+
+    Awaitility.await("6,000 records")
+        .atMost(Duration.ofMinutes(2))
+        .pollInterval(Duration.ofSeconds(1))
+        .until(() -> all("resharded").size() >= 6000);
+    List<ConsumerRecord<byte[], byte[]>> records = all("resharded");
+    assertThat(records).hasSize(6000);
+    records.sort(
+        java.util.Comparator.comparingInt((ConsumerRecord<byte[], byte[]> r) -> r.partition())
+            .thenComparingLong(ConsumerRecord::offset));
+    Map<String, Integer> last = new HashMap<>();
+    for (ConsumerRecord<byte[], byte[]> record : records) {
+      String value = new String(record.value(), StandardCharsets.UTF_8);
+      String key = value.substring(0, value.indexOf(':'));
+      int n = Integer.parseInt(value.substring(value.indexOf(':') + 1));
+      assertThat(n).as("order of " + key).isGreaterThan(last.getOrDefault(key, -1));
+      last.put(key, n);
+    }
+  }
+
+  @Test
+  void validationThroughRestNamesEachBadKey() {
+    Map<String, String> props = sourceConfig("x", "y", "yesterday");
+    props.put("name", "validate-kinesis");
+    props.put("batchsize", "20000");
+    props.put("parallelism", "5");
+    props.remove("kinesis.secret.access.key");
+    var result =
+        cluster
+            .connect()
+            .validateConnectorConfig(KinesisSourceConnector.class.getSimpleName(), props);
+    Map<String, List<String>> errors =
+        result.configs().stream()
+            .filter(c -> !c.configValue().errors().isEmpty())
+            .collect(Collectors.toMap(c -> c.configValue().name(), c -> c.configValue().errors()));
+    assertThat(errors).containsKeys("start_offset", "batchsize", "parallelism");
+    assertThat(errors.get("start_offset").get(0)).contains("AT_TIMESTAMP");
+    assertThat(errors.get("parallelism").get(0)).contains("set tasks.max=5");
+  }
+}
