@@ -9,6 +9,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.header.ConnectHeaders;
@@ -46,6 +47,16 @@ public class KinesisSourceTask extends SourceTask {
   private final Map<String, ShardReader> readers = new HashMap<>();
   private final Set<String> familyShards = new HashSet<>();
   private volatile boolean stopping;
+  private final Function<KinesisSourceConfig, KinesisClient> clients;
+
+  public KinesisSourceTask() {
+    this(KinesisClientFactory::create);
+  }
+
+  /** For tests: a task on a client of the test's making (kinesalite cannot throttle). */
+  KinesisSourceTask(Function<KinesisSourceConfig, KinesisClient> clients) {
+    this.clients = clients;
+  }
 
   @Override
   public String version() {
@@ -55,7 +66,7 @@ public class KinesisSourceTask extends SourceTask {
   @Override
   public void start(Map<String, String> props) {
     config = new KinesisSourceConfig(props);
-    kinesis = KinesisClientFactory.create(config);
+    kinesis = clients.apply(config);
     List<ShardInfo> shards = ShardInfo.decodeAll(config.taskShards());
     List<Map<String, Object>> partitions = new ArrayList<>();
     for (ShardInfo shard : shards) {

@@ -1,0 +1,55 @@
+package io.pipelineconnect.kinesis;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.function.Supplier;
+import software.amazon.awssdk.services.kinesis.KinesisClient;
+import software.amazon.awssdk.services.kinesis.model.GetRecordsRequest;
+import software.amazon.awssdk.services.kinesis.model.GetRecordsResponse;
+import software.amazon.awssdk.services.kinesis.model.GetShardIteratorRequest;
+import software.amazon.awssdk.services.kinesis.model.GetShardIteratorResponse;
+import software.amazon.awssdk.services.kinesis.model.ListShardsRequest;
+import software.amazon.awssdk.services.kinesis.model.ListShardsResponse;
+
+/**
+ * A scripted Kinesis for the paths kinesalite cannot produce: throttling, expired iterators, paged
+ * ListShards, errors. Each call takes the next scripted answer (or throws it).
+ */
+final class FakeKinesis implements KinesisClient {
+  final Deque<Supplier<GetRecordsResponse>> getRecords = new ArrayDeque<>();
+  final Deque<Supplier<ListShardsResponse>> listShards = new ArrayDeque<>();
+  final List<GetShardIteratorRequest> iteratorRequests = new ArrayList<>();
+  final List<ListShardsRequest> listRequests = new ArrayList<>();
+  int iterators;
+
+  @Override
+  public GetShardIteratorResponse getShardIterator(GetShardIteratorRequest request) {
+    iteratorRequests.add(request);
+    return GetShardIteratorResponse.builder().shardIterator("iterator-" + ++iterators).build();
+  }
+
+  @Override
+  public GetRecordsResponse getRecords(GetRecordsRequest request) {
+    Supplier<GetRecordsResponse> next = getRecords.poll();
+    if (next == null) {
+      return GetRecordsResponse.builder().nextShardIterator("idle").millisBehindLatest(0L).build();
+    }
+    return next.get();
+  }
+
+  @Override
+  public ListShardsResponse listShards(ListShardsRequest request) {
+    listRequests.add(request);
+    return listShards.remove().get();
+  }
+
+  @Override
+  public String serviceName() {
+    return "kinesis";
+  }
+
+  @Override
+  public void close() {}
+}

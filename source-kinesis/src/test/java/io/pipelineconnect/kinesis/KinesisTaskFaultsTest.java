@@ -1,0 +1,250 @@
+package io.pipelineconnect.kinesis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.metrics.PluginMetrics;
+import org.apache.kafka.connect.errors.ConnectException;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.apache.kafka.connect.source.SourceTaskContext;
+import org.apache.kafka.connect.storage.OffsetStorageReader;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.services.kinesis.model.ExpiredIteratorException;
+import software.amazon.awssdk.services.kinesis.model.GetRecordsResponse;
+import software.amazon.awssdk.services.kinesis.model.KinesisException;
+import software.amazon.awssdk.services.kinesis.model.ListShardsResponse;
+import software.amazon.awssdk.services.kinesis.model.ProvisionedThroughputExceededException;
+import software.amazon.awssdk.services.kinesis.model.Record;
+import software.amazon.awssdk.services.kinesis.model.ResourceNotFoundException;
+import software.amazon.awssdk.services.kinesis.model.SequenceNumberRange;
+import software.amazon.awssdk.services.kinesis.model.Shard;
+import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
+
+/** The task and the shard listing against a scripted Kinesis: faults kinesalite never shows. */
+class KinesisTaskFaultsTest {
+  private final FakeKinesis kinesis = new FakeKinesis();
+  private final Map<Map<String, Object>, Map<String, Object>> savedOffsets = new HashMap<>();
+
+  private KinesisSourceTask startTask(String startOffset, ShardInfo... shards) {
+    Map<String, String> props = new HashMap<>();
+    props.put("kinesis.stream", "s");
+    props.put("topic", "t");
+    props.put("start_offset", startOffset);
+    props.put("kinesis.max.backoff.ms", "100");
+    props.put("kinesis.idle.wait.ms", "200");
+    props.put(KinesisSourceConfig.TASK_SHARDS, ShardInfo.encodeAll(List.of(shards)));
+    KinesisSourceTask task = new KinesisSourceTask(config -> kinesis);
+    task.initialize(new Context());
+    task.start(props);
+    return task;
+  }
+
+  private static GetRecordsResponse records(String next, String... sequences) {
+    List<Record> records = new ArrayList<>();
+    for (String sequence : sequences) {
+      records.add(
+          Record.builder()
+              .sequenceNumber(sequence)
+              .partitionKey("k")
+              .data(SdkBytes.fromUtf8String("v" + sequence))
+              .approximateArrivalTimestamp(Instant.now())
+              .build());
+    }
+    return GetRecordsResponse.builder()
+        .records(records)
+        .nextShardIterator(next)
+        .millisBehindLatest(5L)
+        .build();
+  }
+
+  private static List<SourceRecord> pollUntilRecords(KinesisSourceTask task) {
+    List<SourceRecord> out = new ArrayList<>();
+    Awaitility.await("records from the task")
+        .atMost(java.time.Duration.ofSeconds(10))
+        .until(
+            () -> {
+              List<SourceRecord> polled = task.poll();
+              if (polled != null) {
+                out.addAll(polled);
+              }
+              return !out.isEmpty();
+            });
+    return out;
+  }
+
+  @Test
+  void throttlingBacksOffAndThenReads() throws Exception {
+    KinesisSourceTask task = startTask("-2", new ShardInfo("shard-0", List.of(), false));
+    kinesis.getRecords.add(
+        () -> {
+          throw ProvisionedThroughputExceededException.builder().message("slow down").build();
+        });
+    kinesis.getRecords.add(() -> records("it-2", "1", "2"));
+    assertThat(task.poll()).isNull();
+    List<SourceRecord> records = pollUntilRecords(task);
+    assertThat(records)
+        .extracting(r -> (Object) r.sourceOffset().get("sequence"))
+        .containsExactly("1", "2");
+    assertThat(kinesis.iteratorRequests.get(0).shardIteratorType())
+        .isEqualTo(ShardIteratorType.TRIM_HORIZON);
+  }
+
+  @Test
+  void anExpiredIteratorIsReplacedAfterTheLastDeliveredSequenceNumber() throws Exception {
+    KinesisSourceTask task = startTask("-2", new ShardInfo("shard-0", List.of(), false));
+    kinesis.getRecords.add(() -> records("it-2", "10", "11"));
+    kinesis.getRecords.add(
+        () -> {
+          throw ExpiredIteratorException.builder().message("expired").build();
+        });
+    kinesis.getRecords.add(() -> records("it-4", "12"));
+    assertThat(pollUntilRecords(task)).hasSize(2);
+    assertThat(task.poll()).isNull();
+    assertThat(pollUntilRecords(task))
+        .extracting(r -> (Object) r.sourceOffset().get("sequence"))
+        .containsExactly("12");
+    assertThat(kinesis.iteratorRequests).hasSize(2);
+    assertThat(kinesis.iteratorRequests.get(1).shardIteratorType())
+        .isEqualTo(ShardIteratorType.AFTER_SEQUENCE_NUMBER);
+    assertThat(kinesis.iteratorRequests.get(1).startingSequenceNumber()).isEqualTo("11");
+  }
+
+  @Test
+  void aSavedPositionWinsAndAChildWaitsForItsParentsEnd() throws Exception {
+    savedOffsets.put(ShardPosition.partition("s", "parent"), ShardPosition.after("41").toOffset());
+    KinesisSourceTask task =
+        startTask(
+            "-1",
+            new ShardInfo("parent", List.of(), true),
+            new ShardInfo("child", List.of("parent"), false));
+    kinesis.getRecords.add(() -> records(null, "42")); // the parent's last records, then its end
+    List<SourceRecord> records = pollUntilRecords(task);
+    assertThat(records).extracting(SourceRecord::topic).containsExactly("t", "t.kinesis-markers");
+    assertThat(new HashMap<String, Object>(records.get(1).sourceOffset()))
+        .containsEntry("shard_end", true)
+        .containsEntry("sequence", "42");
+    assertThat(kinesis.iteratorRequests.get(0).startingSequenceNumber()).isEqualTo("41");
+    // Only now the child is read, from its beginning, whatever start_offset says.
+    kinesis.getRecords.add(() -> records("c-2", "100"));
+    assertThat(pollUntilRecords(task)).extracting(SourceRecord::topic).containsExactly("t");
+    assertThat(kinesis.iteratorRequests.get(1).shardId()).isEqualTo("child");
+    assertThat(kinesis.iteratorRequests.get(1).shardIteratorType())
+        .isEqualTo(ShardIteratorType.TRIM_HORIZON);
+  }
+
+  @Test
+  void latestIsResolvedAndSavedThroughAMarker() throws Exception {
+    KinesisSourceTask task = startTask("-1", new ShardInfo("shard-0", List.of(), false));
+    List<SourceRecord> records = pollUntilRecords(task);
+    assertThat(records)
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.topic()).isEqualTo("t.kinesis-markers");
+              assertThat(new HashMap<String, Object>(r.sourceOffset())).containsKey("latest_at");
+            });
+    assertThat(kinesis.iteratorRequests.get(0).shardIteratorType())
+        .isEqualTo(ShardIteratorType.LATEST);
+  }
+
+  @Test
+  void badCredentialsAndAMissingStreamFailLoudly() {
+    KinesisSourceTask task = startTask("-2", new ShardInfo("shard-0", List.of(), false));
+    kinesis.getRecords.add(
+        () -> {
+          throw (KinesisException)
+              KinesisException.builder()
+                  .statusCode(400)
+                  .awsErrorDetails(
+                      AwsErrorDetails.builder().errorCode("UnrecognizedClientException").build())
+                  .build();
+        });
+    assertThatThrownBy(task::poll)
+        .isInstanceOf(ConnectException.class)
+        .hasMessageContaining("credentials");
+
+    kinesis.getRecords.add(
+        () -> {
+          throw ResourceNotFoundException.builder().message("Stream s not found").build();
+        });
+    assertThatThrownBy(task::poll)
+        .isInstanceOf(ConnectException.class)
+        .hasMessageContaining("no longer exists");
+  }
+
+  @Test
+  void listShardsFollowsNextTokenPagesWithoutTheStreamName() {
+    kinesis.listShards.add(
+        () ->
+            ListShardsResponse.builder()
+                .shards(
+                    Shard.builder()
+                        .shardId("a")
+                        .sequenceNumberRange(
+                            SequenceNumberRange.builder()
+                                .startingSequenceNumber("1")
+                                .endingSequenceNumber("9")
+                                .build())
+                        .build())
+                .nextToken("page-2")
+                .build());
+    kinesis.listShards.add(
+        () ->
+            ListShardsResponse.builder()
+                .shards(
+                    Shard.builder()
+                        .shardId("b")
+                        .parentShardId("a")
+                        .sequenceNumberRange(
+                            SequenceNumberRange.builder().startingSequenceNumber("10").build())
+                        .build())
+                .build());
+    List<ShardInfo> shards = ShardLister.list(kinesis, "s");
+    assertThat(shards)
+        .containsExactly(
+            new ShardInfo("a", List.of(), true), new ShardInfo("b", List.of("a"), false));
+    assertThat(kinesis.listRequests.get(1).streamName()).isNull();
+    assertThat(kinesis.listRequests.get(1).nextToken()).isEqualTo("page-2");
+  }
+
+  private final class Context implements SourceTaskContext {
+    @Override
+    public Map<String, String> configs() {
+      return Map.of();
+    }
+
+    @Override
+    public OffsetStorageReader offsetStorageReader() {
+      return new OffsetStorageReader() {
+        @Override
+        public <T> Map<String, Object> offset(Map<String, T> partition) {
+          return savedOffsets.get(partition);
+        }
+
+        @Override
+        public <T> Map<Map<String, T>, Map<String, Object>> offsets(
+            Collection<Map<String, T>> partitions) {
+          Map<Map<String, T>, Map<String, Object>> result = new HashMap<>();
+          for (Map<String, T> partition : partitions) {
+            result.put(partition, savedOffsets.get(partition));
+          }
+          return result;
+        }
+      };
+    }
+
+    @Override
+    public PluginMetrics pluginMetrics() {
+      return null;
+    }
+  }
+}
