@@ -47,6 +47,7 @@ public class KinesisSourceTask extends SourceTask {
   private final Map<String, ShardReader> readers = new HashMap<>();
   private final Set<String> familyShards = new HashSet<>();
   private volatile boolean stopping;
+  private List<ShardInfo> shards = List.of();
   private final Function<KinesisSourceConfig, KinesisClient> clients;
 
   public KinesisSourceTask() {
@@ -67,11 +68,26 @@ public class KinesisSourceTask extends SourceTask {
   public void start(Map<String, String> props) {
     config = new KinesisSourceConfig(props);
     kinesis = clients.apply(config);
-    List<ShardInfo> shards = ShardInfo.decodeAll(config.taskShards());
+    shards = ShardInfo.decodeAll(config.taskShards());
+    shards.forEach(shard -> familyShards.add(shard.id()));
+    log.info(
+        "Kinesis task reading {} shards of {} into {}: {}",
+        shards.size(),
+        config.stream(),
+        config.topic(),
+        familyShards);
+    loadPositions();
+  }
+
+  /**
+   * Reads the saved positions on the first poll rather than in start(): with exactly-once, a
+   * crashed worker's open transactions are aborted only as the tasks that replace it start, and
+   * positions read before then were seen to miss what the crashed tasks had committed.
+   */
+  private void loadPositions() {
     List<Map<String, Object>> partitions = new ArrayList<>();
     for (ShardInfo shard : shards) {
       partitions.add(ShardPosition.partition(config.stream(), shard.id()));
-      familyShards.add(shard.id());
     }
     Map<Map<String, Object>, Map<String, Object>> saved =
         context.offsetStorageReader().offsets(partitions);
@@ -79,13 +95,13 @@ public class KinesisSourceTask extends SourceTask {
       ShardPosition position =
           ShardPosition.fromOffset(saved.get(ShardPosition.partition(config.stream(), shard.id())));
       readers.put(shard.id(), new ShardReader(shard, position));
+      log.info(
+          "Shard {}: {}",
+          shard.id(),
+          position == null
+              ? "no saved position, start_offset applies"
+              : "resumes from " + position);
     }
-    log.info(
-        "Kinesis task reading {} shards of {} into {}: {}",
-        shards.size(),
-        config.stream(),
-        config.topic(),
-        readers.keySet());
   }
 
   @Override

@@ -3,6 +3,7 @@ package io.pipelineconnect.kinesis;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Where reading a shard resumes, as stored in Connect's source offsets: after a sequence number, at
@@ -25,9 +26,16 @@ record ShardPosition(String sequence, Instant latestResolvedAt, boolean shardEnd
     return new ShardPosition(lastSequence, null, true);
   }
 
-  /** The source partition of a shard. */
+  /**
+   * The source partition of a shard. A sorted map: Connect stores offsets under the serialized
+   * partition, so its keys must come out in the same order in every JVM (Map.of's order differs
+   * between JVMs, and a worker that took over a task then found no offsets).
+   */
   static Map<String, Object> partition(String stream, String shardId) {
-    return Map.of("stream", stream, "shard", shardId);
+    Map<String, Object> partition = new TreeMap<>();
+    partition.put("stream", stream);
+    partition.put("shard", shardId);
+    return partition;
   }
 
   Map<String, Object> toOffset() {

@@ -1,6 +1,7 @@
 package io.pipelineconnect.emitter;
 
 import java.util.Map;
+import java.util.TreeMap;
 
 /** A message claimed from the outbox, with the position Connect stores as its source offset. */
 record OutboxMessage(
@@ -11,14 +12,24 @@ record OutboxMessage(
   static final String BATCH_KEY = "batch";
   static final String ID_KEY = "id";
 
-  /** The source partition of a bucket: {schema, bucket}. */
+  /**
+   * The source partition of a bucket: {bucket, schema}, as a sorted map. Connect stores offsets
+   * under the serialized partition, so the key order must be the same in every JVM (Map.of's is
+   * not).
+   */
   static Map<String, Object> sourcePartition(String schema, int bucket) {
-    return Map.of(SCHEMA_KEY, schema, BUCKET_KEY, bucket);
+    Map<String, Object> partition = new TreeMap<>();
+    partition.put(SCHEMA_KEY, schema);
+    partition.put(BUCKET_KEY, bucket);
+    return partition;
   }
 
   /** The source offset: the relay batch and the id within it. Batches are relayed in order. */
   Map<String, Object> sourceOffset() {
-    return Map.of(BATCH_KEY, batch, ID_KEY, id);
+    Map<String, Object> offset = new TreeMap<>();
+    offset.put(BATCH_KEY, batch);
+    offset.put(ID_KEY, id);
+    return offset;
   }
 
   /** A committed position read back from Connect's offsets. */
