@@ -60,6 +60,26 @@ public final class ForkedConnectWorker implements AutoCloseable {
     return new Builder().properties(cluster.joiningWorkerProperties());
   }
 
+  /**
+   * A worker of its own Connect cluster on the given broker: group and internal topics named after
+   * {@code group}, replication factor 1, ByteArrayConverter, offsets flushed every second.
+   */
+  public static Builder forBroker(String bootstrapServers, String group) {
+    Map<String, String> props = new LinkedHashMap<>();
+    props.put("bootstrap.servers", bootstrapServers);
+    props.put("group.id", group);
+    props.put("offset.storage.topic", group + "-offsets");
+    props.put("config.storage.topic", group + "-configs");
+    props.put("status.storage.topic", group + "-status");
+    props.put("offset.storage.replication.factor", "1");
+    props.put("config.storage.replication.factor", "1");
+    props.put("status.storage.replication.factor", "1");
+    props.put("key.converter", "org.apache.kafka.connect.converters.ByteArrayConverter");
+    props.put("value.converter", "org.apache.kafka.connect.converters.ByteArrayConverter");
+    props.put("offset.flush.interval.ms", "1000");
+    return new Builder().properties(props);
+  }
+
   /** A worker with exactly these properties (bootstrap servers, group, topics ...). */
   public static Builder withProperties(Map<String, String> properties) {
     return new Builder().properties(properties);
