@@ -5,6 +5,7 @@ import io.pipelineconnect.common.CopyOptions;
 import io.pipelineconnect.common.PostgresConnectionConfig;
 import io.pipelineconnect.common.RelationName;
 import io.pipelineconnect.common.TaskParallelism;
+import io.pipelineconnect.common.Validators;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -157,6 +158,7 @@ public final class PipelineSinkConfig extends AbstractConfig {
             STREAM,
             Type.STRING,
             null,
+            Validators.optionalRelationName(),
             Importance.HIGH,
             STREAM_DOC,
             TARGET_GROUP,
@@ -167,6 +169,13 @@ public final class PipelineSinkConfig extends AbstractConfig {
             STREAM_FORMAT,
             Type.STRING,
             null,
+            ConfigDef.LambdaValidator.with(
+                (name, value) -> {
+                  if (value != null && !value.toString().contains("${topic}")) {
+                    throw new ConfigException(name, value, "The template must contain ${topic}");
+                  }
+                },
+                () -> "unset, or a template containing ${topic}"),
             Importance.MEDIUM,
             STREAM_FORMAT_DOC,
             TARGET_GROUP,
@@ -245,6 +254,7 @@ public final class PipelineSinkConfig extends AbstractConfig {
             KAFKA_BOOTSTRAP_SERVERS,
             Type.STRING,
             null,
+            Validators.optionalNonBlank(),
             Importance.MEDIUM,
             KAFKA_BOOTSTRAP_SERVERS_DOC,
             OFFSETS_GROUP,
@@ -255,7 +265,7 @@ public final class PipelineSinkConfig extends AbstractConfig {
             OFFSETS_TABLE,
             Type.STRING,
             OFFSETS_TABLE_DEFAULT,
-            new ConfigDef.NonEmptyString(),
+            Validators.optionalRelationName(),
             Importance.LOW,
             OFFSETS_TABLE_DOC,
             OFFSETS_GROUP,

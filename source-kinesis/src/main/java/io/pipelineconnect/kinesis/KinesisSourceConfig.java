@@ -1,6 +1,7 @@
 package io.pipelineconnect.kinesis;
 
 import io.pipelineconnect.common.TaskParallelism;
+import io.pipelineconnect.common.Validators;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -144,6 +145,7 @@ public final class KinesisSourceConfig extends AbstractConfig {
             URL,
             Type.STRING,
             null,
+            Validators.optionalHttpUrl(),
             Importance.LOW,
             URL_DOC,
             ENDPOINT_GROUP,
@@ -154,6 +156,7 @@ public final class KinesisSourceConfig extends AbstractConfig {
             CREDENTIALS_FILE,
             Type.STRING,
             null,
+            Validators.optionalNonBlank(),
             Importance.MEDIUM,
             CREDENTIALS_FILE_DOC,
             ENDPOINT_GROUP,
@@ -164,6 +167,7 @@ public final class KinesisSourceConfig extends AbstractConfig {
             CREDENTIALS_PROFILE,
             Type.STRING,
             "default",
+            new ConfigDef.NonEmptyString(),
             Importance.LOW,
             CREDENTIALS_PROFILE_DOC,
             ENDPOINT_GROUP,
@@ -174,6 +178,7 @@ public final class KinesisSourceConfig extends AbstractConfig {
             ACCESS_KEY_ID,
             Type.STRING,
             null,
+            Validators.optionalNonBlank(),
             Importance.MEDIUM,
             ACCESS_KEY_ID_DOC,
             ENDPOINT_GROUP,
@@ -194,6 +199,7 @@ public final class KinesisSourceConfig extends AbstractConfig {
             ROLE_ARN,
             Type.STRING,
             null,
+            Validators.optionalRoleArn(),
             Importance.LOW,
             ROLE_ARN_DOC,
             ENDPOINT_GROUP,
@@ -237,6 +243,7 @@ public final class KinesisSourceConfig extends AbstractConfig {
             MARKERS_TOPIC,
             Type.STRING,
             null,
+            Validators.optionalNonBlank(),
             Importance.LOW,
             MARKERS_TOPIC_DOC,
             STREAM_GROUP,
