@@ -3,7 +3,7 @@ package io.pipelineconnect.sink;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Future;
@@ -14,14 +14,28 @@ import org.apache.kafka.common.TopicPartition;
  * each partition, and the errant-record reports it must wait for before committing.
  */
 final class PendingBatch {
-  private final Map<TargetTable, TargetRows> targets = new LinkedHashMap<>();
+  // By identity: a TargetTable is resolved once and reused, and hashing the record (its whole
+  // column list) on every row showed up in the sink's profile.
+  private final Map<TargetTable, TargetRows> targets = new IdentityHashMap<>();
+  private final List<TargetRows> inOrder = new ArrayList<>();
+  private TargetTable lastTarget;
+  private TargetRows lastRows;
   private final Map<TopicPartition, Long> nextOffsets = new HashMap<>();
   private final List<Future<Void>> reports = new ArrayList<>();
   private int records;
   private long firstRecordNanos;
 
   TargetRows rowsFor(TargetTable target) {
-    return targets.computeIfAbsent(target, TargetRows::new);
+    if (target != lastTarget) {
+      lastRows = targets.get(target);
+      if (lastRows == null) {
+        lastRows = new TargetRows(target);
+        targets.put(target, lastRows);
+        inOrder.add(lastRows);
+      }
+      lastTarget = target;
+    }
+    return lastRows;
   }
 
   /**
@@ -49,7 +63,7 @@ final class PendingBatch {
 
   long byteCount() {
     long bytes = 0;
-    for (TargetRows rows : targets.values()) {
+    for (TargetRows rows : inOrder) {
       bytes += rows.rows().byteCount();
     }
     return bytes;
@@ -59,8 +73,9 @@ final class PendingBatch {
     return records == 0 ? 0 : System.nanoTime() - firstRecordNanos;
   }
 
+  /** The targets in the order their first row arrived. */
   Collection<TargetRows> targets() {
-    return targets.values();
+    return inOrder;
   }
 
   /** The offset of the next record after this batch, per partition: what the cycle commits. */
@@ -74,6 +89,9 @@ final class PendingBatch {
 
   void clear() {
     targets.clear();
+    inOrder.clear();
+    lastTarget = null;
+    lastRows = null;
     nextOffsets.clear();
     reports.clear();
     records = 0;

@@ -207,7 +207,7 @@ public class PipelineSinkTask extends SinkTask {
       }
     }
     for (SinkRecord record : records) {
-      TopicPartition partition = new TopicPartition(record.topic(), record.kafkaPartition());
+      TopicPartition partition = partitionOf(record);
       if (rewoundInThisPut.contains(partition)) {
         continue;
       }
@@ -229,9 +229,23 @@ public class PipelineSinkTask extends SinkTask {
     }
   }
 
+  private TopicPartition lastPartition;
+
+  /** The record's partition; records come in runs of one partition, so reuse the last one. */
+  private TopicPartition partitionOf(SinkRecord record) {
+    TopicPartition last = lastPartition;
+    if (last == null
+        || last.partition() != record.kafkaPartition()
+        || !last.topic().equals(record.topic())) {
+      last = new TopicPartition(record.topic(), record.kafkaPartition());
+      lastPartition = last;
+    }
+    return last;
+  }
+
   private void accept(TopicPartition partition, SinkRecord record) {
     try {
-      TargetTable target = targets.resolve(connection(), record);
+      TargetTable target = targets.resolve(this::connection, record);
       TargetRows rows = batch.rowsFor(target);
       if (encoder.encode(record, target, rows.rows())) {
         rows.rowAdded(record);

@@ -21,21 +21,29 @@ final class TargetResolver {
   private final List<String> columns;
   private final Map<RelationName, TargetTable> known = new HashMap<>();
 
-  private TargetResolver(Function<SinkRecord, RelationName> naming, List<String> columns) {
+  /** In {@code stream} mode every record has the same target: skip the lookup. */
+  private final RelationName fixed;
+
+  private TargetTable fixedTable;
+
+  private TargetResolver(
+      Function<SinkRecord, RelationName> naming, List<String> columns, RelationName fixed) {
     this.naming = naming;
     this.columns = columns;
+    this.fixed = fixed;
   }
 
   static TargetResolver from(PipelineSinkConfig config) {
     if (config.stream().isPresent()) {
       RelationName fixed = config.stream().get();
-      return new TargetResolver(record -> fixed, config.columns());
+      return new TargetResolver(record -> fixed, config.columns(), fixed);
     }
     if (config.streamFormat().isPresent()) {
       RelationName template = RelationName.parse(config.streamFormat().get());
-      return new TargetResolver(record -> fillTemplate(template, record.topic()), config.columns());
+      return new TargetResolver(
+          record -> fillTemplate(template, record.topic()), config.columns(), null);
     }
-    return new TargetResolver(TargetResolver::fromKey, config.columns());
+    return new TargetResolver(TargetResolver::fromKey, config.columns(), null);
   }
 
   /**
@@ -71,8 +79,11 @@ final class TargetResolver {
    * @throws BadRecordException if the record names no relation that exists
    * @throws SQLException if the catalog cannot be read
    */
-  TargetTable resolve(Connection connection, SinkRecord record)
+  TargetTable resolve(SqlSupplier<Connection> connection, SinkRecord record)
       throws BadRecordException, SQLException {
+    if (fixedTable != null) {
+      return fixedTable;
+    }
     RelationName name;
     try {
       name = naming.apply(record);
@@ -83,16 +94,26 @@ final class TargetResolver {
     if (table != null) {
       return table;
     }
-    Optional<TargetTable> found = Catalog.lookUp(connection, name, columns);
+    Optional<TargetTable> found = Catalog.lookUp(connection.get(), name, columns);
     if (found.isEmpty()) {
       throw new BadRecordException("Target relation " + name + " does not exist");
     }
     known.put(name, found.get());
+    if (name.equals(fixed)) {
+      fixedTable = found.get();
+    }
     return found.get();
+  }
+
+  /** Supplies a connection only when one is needed (a catalog lookup). */
+  @FunctionalInterface
+  interface SqlSupplier<T> {
+    T get() throws SQLException;
   }
 
   /** Forgets what was looked up (after the database was replaced, for instance). */
   void forget() {
     known.clear();
+    fixedTable = null;
   }
 }
