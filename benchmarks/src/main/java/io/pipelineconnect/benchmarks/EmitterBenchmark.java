@@ -56,7 +56,10 @@ public final class EmitterBenchmark {
               + "\", \"tasks.max\": \"2\", \"connection.url\": \""
               + postgres.jdbcUrl(db)
               + "\", \"connection.user\": \"postgres\","
-              + " \"producer.override.linger.ms\": \"0\"}";
+              + " \"producer.override.linger.ms\": \"0\""
+              // e.g. -Dbenchmark.emitter.config=', "emitter.notify": "false"' to compare settings
+              + System.getProperty("benchmark.emitter.config", "")
+              + "}";
       BenchmarkWorker.put(worker, "connectors/emitter-bench/config", config);
       awaitOutbox(postgres, db);
 
