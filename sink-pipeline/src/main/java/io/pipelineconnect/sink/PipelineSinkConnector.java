@@ -1,6 +1,6 @@
 package io.pipelineconnect.sink;
 
-import io.pipelineconnect.common.TaskParallelism;
+import io.pipelineconnect.common.CrossFieldValidation;
 import io.pipelineconnect.common.Version;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -8,14 +8,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.Config;
 import org.apache.kafka.common.config.ConfigDef;
-import org.apache.kafka.common.config.ConfigException;
-import org.apache.kafka.common.config.ConfigValue;
 import org.apache.kafka.connect.connector.Task;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.sink.SinkConnector;
@@ -28,7 +23,6 @@ import org.slf4j.LoggerFactory;
  */
 public class PipelineSinkConnector extends SinkConnector {
   private static final Logger log = LoggerFactory.getLogger(PipelineSinkConnector.class);
-  private static final Pattern KEY_IN_MESSAGE = Pattern.compile("for configuration (\\S+?):");
 
   private Map<String, String> props;
 
@@ -78,25 +72,11 @@ public class PipelineSinkConnector extends SinkConnector {
   /** Per-key checks, then the rules that span keys, each error attached to the key to fix. */
   @Override
   public Config validate(Map<String, String> connectorConfigs) {
-    Config config = super.validate(connectorConfigs);
-    Map<String, ConfigValue> byName = new HashMap<>();
-    config.configValues().forEach(v -> byName.put(v.name(), v));
-    if (config.configValues().stream().allMatch(v -> v.errorMessages().isEmpty())) {
-      try {
-        new PipelineSinkConfig(connectorConfigs);
-      } catch (ConfigException e) {
-        String key = keyOf(e).filter(byName::containsKey).orElse(PipelineSinkConfig.STREAM);
-        byName.get(key).addErrorMessage(e.getMessage());
-      }
-    }
-    TaskParallelism.mismatch(connectorConfigs)
-        .ifPresent(message -> byName.get(TaskParallelism.PARALLELISM).addErrorMessage(message));
-    return config;
-  }
-
-  private static Optional<String> keyOf(ConfigException e) {
-    Matcher matcher = KEY_IN_MESSAGE.matcher(String.valueOf(e.getMessage()));
-    return matcher.find() ? Optional.of(matcher.group(1)) : Optional.empty();
+    return CrossFieldValidation.apply(
+        super.validate(connectorConfigs),
+        connectorConfigs,
+        PipelineSinkConfig::new,
+        PipelineSinkConfig.STREAM);
   }
 
   /**

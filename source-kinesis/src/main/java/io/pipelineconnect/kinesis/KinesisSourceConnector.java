@@ -1,22 +1,17 @@
 package io.pipelineconnect.kinesis;
 
-import io.pipelineconnect.common.TaskParallelism;
+import io.pipelineconnect.common.CrossFieldValidation;
 import io.pipelineconnect.common.Version;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.apache.kafka.common.config.Config;
 import org.apache.kafka.common.config.ConfigDef;
-import org.apache.kafka.common.config.ConfigException;
-import org.apache.kafka.common.config.ConfigValue;
 import org.apache.kafka.connect.connector.Task;
 import org.apache.kafka.connect.source.ExactlyOnceSupport;
 import org.apache.kafka.connect.source.SourceConnector;
@@ -34,7 +29,6 @@ import software.amazon.awssdk.services.kinesis.KinesisClient;
  */
 public class KinesisSourceConnector extends SourceConnector {
   private static final Logger log = LoggerFactory.getLogger(KinesisSourceConnector.class);
-  private static final Pattern KEY_IN_MESSAGE = Pattern.compile("for configuration (\\S+?):");
 
   private Map<String, String> props;
   private KinesisSourceConfig config;
@@ -128,27 +122,14 @@ public class KinesisSourceConnector extends SourceConnector {
     return KinesisSourceConfig.CONFIG_DEF;
   }
 
+  /** Per-key checks, then the rules that span keys, each error attached to the key to fix. */
   @Override
   public Config validate(Map<String, String> connectorConfigs) {
-    Config result = super.validate(connectorConfigs);
-    Map<String, ConfigValue> byName = new HashMap<>();
-    result.configValues().forEach(v -> byName.put(v.name(), v));
-    if (result.configValues().stream().allMatch(v -> v.errorMessages().isEmpty())) {
-      try {
-        new KinesisSourceConfig(connectorConfigs);
-      } catch (ConfigException e) {
-        String key = keyOf(e).filter(byName::containsKey).orElse(KinesisSourceConfig.STREAM);
-        byName.get(key).addErrorMessage(e.getMessage());
-      }
-    }
-    TaskParallelism.mismatch(connectorConfigs)
-        .ifPresent(m -> byName.get(TaskParallelism.PARALLELISM).addErrorMessage(m));
-    return result;
-  }
-
-  private static Optional<String> keyOf(ConfigException e) {
-    Matcher matcher = KEY_IN_MESSAGE.matcher(String.valueOf(e.getMessage()));
-    return matcher.find() ? Optional.of(matcher.group(1)) : Optional.empty();
+    return CrossFieldValidation.apply(
+        super.validate(connectorConfigs),
+        connectorConfigs,
+        KinesisSourceConfig::new,
+        KinesisSourceConfig.STREAM);
   }
 
   /**

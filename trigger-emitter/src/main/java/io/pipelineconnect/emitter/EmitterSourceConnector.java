@@ -1,5 +1,6 @@
 package io.pipelineconnect.emitter;
 
+import io.pipelineconnect.common.CrossFieldValidation;
 import io.pipelineconnect.common.Version;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -7,15 +8,10 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.apache.kafka.common.config.Config;
 import org.apache.kafka.common.config.ConfigDef;
-import org.apache.kafka.common.config.ConfigException;
-import org.apache.kafka.common.config.ConfigValue;
 import org.apache.kafka.connect.connector.Task;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.source.ExactlyOnceSupport;
@@ -30,7 +26,6 @@ import org.slf4j.LoggerFactory;
  */
 public class EmitterSourceConnector extends SourceConnector {
   private static final Logger log = LoggerFactory.getLogger(EmitterSourceConnector.class);
-  private static final Pattern KEY_IN_MESSAGE = Pattern.compile("for configuration (\\S+?):");
 
   private Map<String, String> props;
   private EmitterConfig config;
@@ -85,33 +80,14 @@ public class EmitterSourceConnector extends SourceConnector {
     return EmitterConfig.CONFIG_DEF;
   }
 
+  /** Per-key checks, then the rules that span keys, each error attached to the key to fix. */
   @Override
   public Config validate(Map<String, String> connectorConfigs) {
-    Config result = super.validate(connectorConfigs);
-    if (result.configValues().stream().allMatch(v -> v.errorMessages().isEmpty())) {
-      try {
-        new EmitterConfig(connectorConfigs);
-      } catch (ConfigException e) {
-        String key = keyOf(e).orElse(EmitterConfig.SCHEMA);
-        ConfigValue value =
-            result.configValues().stream()
-                .filter(v -> v.name().equals(key))
-                .findFirst()
-                .orElseGet(
-                    () -> {
-                      ConfigValue added = new ConfigValue(key);
-                      result.configValues().add(added);
-                      return added;
-                    });
-        value.addErrorMessage(e.getMessage());
-      }
-    }
-    return result;
-  }
-
-  private static Optional<String> keyOf(ConfigException e) {
-    Matcher matcher = KEY_IN_MESSAGE.matcher(String.valueOf(e.getMessage()));
-    return matcher.find() ? Optional.of(matcher.group(1)) : Optional.empty();
+    return CrossFieldValidation.apply(
+        super.validate(connectorConfigs),
+        connectorConfigs,
+        EmitterConfig::new,
+        EmitterConfig.SCHEMA);
   }
 
   /**

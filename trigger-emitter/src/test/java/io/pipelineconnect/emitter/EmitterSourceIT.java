@@ -267,7 +267,8 @@ class EmitterSourceIT {
                     + " WHERE id = currval('pipeline_kafka.outbox_id_seq')");
           }
           if (random.nextInt(10) < 3) {
-            Thread.sleep(random.nextInt(20)); // a long transaction
+            statement.execute(
+                "SELECT pg_sleep(" + random.nextInt(20) / 1000.0 + ")"); // a long transaction
           }
           if (random.nextInt(10) == 0) {
             connection.rollback();
@@ -278,8 +279,6 @@ class EmitterSourceIT {
       }
     } catch (SQLException e) {
       throw new IllegalStateException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
   }
 
