@@ -240,6 +240,34 @@ class KinesisSourceIT {
         .until(() -> all("resharded").size() >= 6000);
     List<ConsumerRecord<byte[], byte[]>> records = all("resharded");
     assertThat(records).hasSize(6000);
+    assertPerKeyOrder(records);
+  }
+
+  @Test
+  void aMergeDuringReadingKeepsPerKeyOrderAndLosesNothing() throws Exception {
+    createStream("merged", 2);
+    put("merged", 0, 3000, 20);
+    cluster.connect().configureConnector("kinesis-merge", sourceConfig("merged", "merged", "-2"));
+    values("merged", 1000);
+    List<Shard> shards = kinesis.listShards(b -> b.streamName("merged")).shards();
+    kinesis.mergeShards(
+        b ->
+            b.streamName("merged")
+                .shardToMerge(shards.get(0).shardId())
+                .adjacentShardToMerge(shards.get(1).shardId()));
+    kinesis.waiter().waitUntilStreamExists(b -> b.streamName("merged"));
+    put("merged", 3000, 6000, 20);
+
+    Awaitility.await("6,000 records")
+        .atMost(Duration.ofMinutes(2))
+        .pollInterval(Duration.ofSeconds(1))
+        .until(() -> all("merged").size() >= 6000);
+    List<ConsumerRecord<byte[], byte[]>> records = all("merged");
+    assertThat(records).hasSize(6000);
+    assertPerKeyOrder(records);
+  }
+
+  private static void assertPerKeyOrder(List<ConsumerRecord<byte[], byte[]>> records) {
     records.sort(
         java.util.Comparator.comparingInt((ConsumerRecord<byte[], byte[]> r) -> r.partition())
             .thenComparingLong(ConsumerRecord::offset));
