@@ -5,28 +5,14 @@ import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /** A Connect worker in its own JVM (512 MiB heap) for the benchmarks, and REST calls to it. */
 final class BenchmarkWorker {
   private BenchmarkWorker() {}
 
   static ForkedConnectWorker start(String bootstrapServers, String... jvmOptions) {
-    Map<String, String> worker = new LinkedHashMap<>();
-    worker.put("bootstrap.servers", bootstrapServers);
-    worker.put("group.id", "benchmark");
-    worker.put("offset.storage.topic", "benchmark-offsets");
-    worker.put("config.storage.topic", "benchmark-configs");
-    worker.put("status.storage.topic", "benchmark-status");
-    worker.put("offset.storage.replication.factor", "1");
-    worker.put("config.storage.replication.factor", "1");
-    worker.put("status.storage.replication.factor", "1");
-    worker.put("key.converter", "org.apache.kafka.connect.converters.ByteArrayConverter");
-    worker.put("value.converter", "org.apache.kafka.connect.converters.ByteArrayConverter");
-    worker.put("offset.flush.interval.ms", "1000");
     ForkedConnectWorker.Builder builder =
-        ForkedConnectWorker.withProperties(worker).jvmOption("-Xmx512m");
+        ForkedConnectWorker.forBroker(bootstrapServers, "benchmark").jvmOption("-Xmx512m");
     for (String option : jvmOptions) {
       builder.jvmOption(option);
     }

@@ -7,10 +7,6 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +16,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -147,22 +142,10 @@ public final class SinkBenchmark {
 
   private static Result sink(
       EmbeddedKafkaCluster kafka, PostgresServer postgres, String db, int rows) throws Exception {
-    Map<String, String> worker = new LinkedHashMap<>();
-    worker.put("bootstrap.servers", kafka.bootstrapServers());
-    worker.put("group.id", "benchmark");
-    worker.put("offset.storage.topic", "benchmark-offsets");
-    worker.put("config.storage.topic", "benchmark-configs");
-    worker.put("status.storage.topic", "benchmark-status");
-    worker.put("offset.storage.replication.factor", "1");
-    worker.put("config.storage.replication.factor", "1");
-    worker.put("status.storage.replication.factor", "1");
-    worker.put("key.converter", "org.apache.kafka.connect.converters.ByteArrayConverter");
-    worker.put("value.converter", "org.apache.kafka.connect.converters.ByteArrayConverter");
     try (ForkedConnectWorker connect =
-        ForkedConnectWorker.withProperties(worker)
-            .jvmOption("-Xmx512m")
-            .jvmOption(System.getProperty("benchmark.worker.jvm", "-Dbenchmark=true"))
-            .start()) {
+        BenchmarkWorker.start(
+            kafka.bootstrapServers(),
+            System.getProperty("benchmark.worker.jvm", "-Dbenchmark=true"))) {
       String config =
           "{\"connector.class\": \""
               + PipelineSinkConnector.class.getName()
@@ -173,18 +156,7 @@ public final class SinkBenchmark {
               + " \"batchsize\": \"10000\", \"consumer.override.max.poll.records\": \"10000\","
               + " \"consumer.override.fetch.max.bytes\": \"52428800\"}";
       long start = System.nanoTime();
-      HttpResponse<String> response =
-          HttpClient.newHttpClient()
-              .send(
-                  HttpRequest.newBuilder(
-                          connect.restUrl().resolve(URI.create("connectors/sink-bench/config")))
-                      .header("Content-Type", "application/json")
-                      .PUT(HttpRequest.BodyPublishers.ofString(config))
-                      .build(),
-                  HttpResponse.BodyHandlers.ofString());
-      if (response.statusCode() >= 300) {
-        throw new IllegalStateException("Could not create the connector: " + response.body());
-      }
+      BenchmarkWorker.put(connect, "connectors/sink-bench/config", config);
       long firstCommit = 0;
       try (Connection c = postgres.connect(db);
           Statement s = c.createStatement()) {

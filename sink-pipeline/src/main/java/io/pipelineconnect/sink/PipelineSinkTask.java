@@ -498,9 +498,4 @@ public class PipelineSinkTask extends SinkTask {
   private static String describe(SinkRecord record) {
     return record.topic() + "-" + record.kafkaPartition() + "@" + record.kafkaOffset();
   }
-
-  /** For tests: the partitions whose offsets this task holds as committed. */
-  Map<TopicPartition, Long> committedOffsets() {
-    return Map.copyOf(committed);
-  }
 }

@@ -4,8 +4,6 @@ import io.pipelineconnect.common.Identifiers;
 import io.pipelineconnect.common.RelationName;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -26,10 +24,6 @@ record TargetTable(RelationName name, boolean pipelineDbStream, List<Column> col
   /** Whether the target has exactly one column and it is json/jsonb: whole messages land there. */
   boolean singleJsonColumn() {
     return columns.size() == 1 && columns.get(0).isJson();
-  }
-
-  Map<String, Column> columnsByName() {
-    return columns.stream().collect(Collectors.toMap(Column::name, Function.identity()));
   }
 
   /** {@code COPY "schema"."name" ("a", "b") FROM STDIN WITH (...)}. */

@@ -6,20 +6,18 @@ import static io.pipelineconnect.sink.SinkTestSupport.sinkConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pipelineconnect.testsupport.ForkedConnectWorker;
+import io.pipelineconnect.testsupport.ForkedWorkerClusterExtension;
 import io.pipelineconnect.testsupport.KafkaConnectCluster;
 import io.pipelineconnect.testsupport.PostgresExtension;
 import io.pipelineconnect.testsupport.PostgresServer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Set;
-import java.util.stream.Collectors;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.connect.runtime.rest.entities.ConnectorStateInfo;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -30,23 +28,16 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class SinkCrashIT {
   @RegisterExtension static final PostgresExtension PG = PostgresExtension.postgres();
 
-  private static KafkaConnectCluster cluster;
-  private static ForkedConnectWorker forked;
+  @RegisterExtension
+  static final ForkedWorkerClusterExtension CLUSTER = ForkedWorkerClusterExtension.create();
 
-  @BeforeAll
-  static void startCluster() {
-    cluster = KafkaConnectCluster.builder().workers(1).start();
-    forked = ForkedConnectWorker.joining(cluster).start();
-  }
+  private KafkaConnectCluster cluster;
+  private ForkedConnectWorker forked;
 
-  @AfterAll
-  static void stopCluster() {
-    if (forked != null) {
-      forked.close();
-    }
-    if (cluster != null) {
-      cluster.close();
-    }
+  @BeforeEach
+  void fixtures() {
+    cluster = CLUSTER.cluster();
+    forked = CLUSTER.forked();
   }
 
   @Test
@@ -112,13 +103,13 @@ class SinkCrashIT {
     return from + n;
   }
 
-  private static void awaitTaskOn(String workerId) {
+  private void awaitTaskOn(String workerId) {
     Awaitility.await("a task on " + workerId)
         .atMost(Duration.ofSeconds(60))
-        .until(() -> workers().contains(workerId));
+        .until(() -> cluster.taskWorkers("crash-sink").contains(workerId));
   }
 
-  private static void awaitAllTasksRunningOnSurvivors() {
+  private void awaitAllTasksRunningOnSurvivors() {
     Awaitility.await("tasks moved off the killed worker")
         .atMost(Duration.ofSeconds(90))
         .pollInterval(Duration.ofMillis(500))
@@ -127,13 +118,7 @@ class SinkCrashIT {
               ConnectorStateInfo status = cluster.connect().connectorStatus("crash-sink");
               return status.tasks().size() == 4
                   && status.tasks().stream().allMatch(t -> "RUNNING".equals(t.state()))
-                  && !workers().contains(forked.workerId());
+                  && !cluster.taskWorkers("crash-sink").contains(forked.workerId());
             });
-  }
-
-  private static Set<String> workers() {
-    return cluster.connect().connectorStatus("crash-sink").tasks().stream()
-        .map(ConnectorStateInfo.AbstractState::workerId)
-        .collect(Collectors.toSet());
   }
 }

@@ -3,6 +3,7 @@ package io.pipelineconnect.kinesis;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pipelineconnect.testsupport.ForkedConnectWorker;
+import io.pipelineconnect.testsupport.ForkedWorkerClusterExtension;
 import io.pipelineconnect.testsupport.KafkaConnectCluster;
 import io.pipelineconnect.testsupport.KinesaliteExtension;
 import io.pipelineconnect.testsupport.KinesaliteServer;
@@ -15,10 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.connect.runtime.rest.entities.ConnectorStateInfo;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -33,23 +32,17 @@ import software.amazon.awssdk.services.kinesis.model.PutRecordsRequestEntry;
 class KinesisExactlyOnceIT {
   @RegisterExtension static final KinesaliteExtension KINESIS = new KinesaliteExtension();
 
-  private static KafkaConnectCluster cluster;
-  private static ForkedConnectWorker forked;
+  @RegisterExtension
+  static final ForkedWorkerClusterExtension CLUSTER =
+      ForkedWorkerClusterExtension.configured(KafkaConnectCluster.Builder::exactlyOnceSource);
 
-  @BeforeAll
-  static void startCluster() {
-    cluster = KafkaConnectCluster.builder().workers(1).exactlyOnceSource().start();
-    forked = ForkedConnectWorker.joining(cluster).start();
-  }
+  private KafkaConnectCluster cluster;
+  private ForkedConnectWorker forked;
 
-  @AfterAll
-  static void stopCluster() {
-    if (forked != null) {
-      forked.close();
-    }
-    if (cluster != null) {
-      cluster.close();
-    }
+  @BeforeEach
+  void fixtures() {
+    cluster = CLUSTER.cluster();
+    forked = CLUSTER.forked();
   }
 
   @Test
@@ -92,7 +85,7 @@ class KinesisExactlyOnceIT {
           .assertConnectorAndExactlyNumTasksAreRunning("kinesis-eos", 4, "not running");
       Awaitility.await("a task on the forked worker")
           .atMost(Duration.ofSeconds(60))
-          .until(() -> workers().contains(forked.workerId()));
+          .until(() -> cluster.taskWorkers("kinesis-eos").contains(forked.workerId()));
 
       int total = 20_000;
       put(kinesis, 0, total / 2);
@@ -164,14 +157,5 @@ class KinesisExactlyOnceIT {
         batch.clear();
       }
     }
-  }
-
-  private static Set<String> workers() {
-    Set<String> workers = new HashSet<>();
-    for (ConnectorStateInfo.TaskState task :
-        cluster.connect().connectorStatus("kinesis-eos").tasks()) {
-      workers.add(task.workerId());
-    }
-    return workers;
   }
 }

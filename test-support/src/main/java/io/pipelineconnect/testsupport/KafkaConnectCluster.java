@@ -2,10 +2,13 @@ package io.pipelineconnect.testsupport;
 
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.UUID;
+import org.apache.kafka.connect.runtime.rest.entities.ConnectorStateInfo;
 import org.apache.kafka.connect.util.clusters.EmbeddedConnectCluster;
 import org.apache.kafka.connect.util.clusters.EmbeddedKafkaCluster;
 import org.awaitility.Awaitility;
@@ -104,6 +107,15 @@ public final class KafkaConnectCluster implements AutoCloseable {
     props.remove("rest.host.name");
     props.remove("rest.port");
     return props;
+  }
+
+  /** The ids of the workers running the connector's tasks (as its status reports them). */
+  public Set<String> taskWorkers(String connector) {
+    Set<String> workers = new HashSet<>();
+    for (ConnectorStateInfo.TaskState task : connect.connectorStatus(connector).tasks()) {
+      workers.add(task.workerId());
+    }
+    return workers;
   }
 
   /** Deletes every connector, so the next test starts from an empty cluster. */

@@ -3,6 +3,7 @@ package io.pipelineconnect.emitter;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pipelineconnect.testsupport.ForkedConnectWorker;
+import io.pipelineconnect.testsupport.ForkedWorkerClusterExtension;
 import io.pipelineconnect.testsupport.KafkaConnectCluster;
 import io.pipelineconnect.testsupport.PostgresExtension;
 import io.pipelineconnect.testsupport.PostgresServer;
@@ -18,10 +19,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.connect.runtime.rest.entities.ConnectorStateInfo;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -32,23 +31,17 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class EmitterExactlyOnceIT {
   @RegisterExtension static final PostgresExtension PG = PostgresExtension.postgres();
 
-  private static KafkaConnectCluster cluster;
-  private static ForkedConnectWorker forked;
+  @RegisterExtension
+  static final ForkedWorkerClusterExtension CLUSTER =
+      ForkedWorkerClusterExtension.configured(KafkaConnectCluster.Builder::exactlyOnceSource);
 
-  @BeforeAll
-  static void startCluster() {
-    cluster = KafkaConnectCluster.builder().workers(1).exactlyOnceSource().start();
-    forked = ForkedConnectWorker.joining(cluster).start();
-  }
+  private KafkaConnectCluster cluster;
+  private ForkedConnectWorker forked;
 
-  @AfterAll
-  static void stopCluster() {
-    if (forked != null) {
-      forked.close();
-    }
-    if (cluster != null) {
-      cluster.close();
-    }
+  @BeforeEach
+  void fixtures() {
+    cluster = CLUSTER.cluster();
+    forked = CLUSTER.forked();
   }
 
   @Test
@@ -71,7 +64,7 @@ class EmitterExactlyOnceIT {
         .assertConnectorAndExactlyNumTasksAreRunning("emit-eos", 4, "not running");
     Awaitility.await("a task on the forked worker")
         .atMost(Duration.ofSeconds(60))
-        .until(() -> workers().contains(forked.workerId()));
+        .until(() -> cluster.taskWorkers("emit-eos").contains(forked.workerId()));
 
     int total = 3000;
     AtomicInteger written = new AtomicInteger();
@@ -123,14 +116,5 @@ class EmitterExactlyOnceIT {
     } catch (Exception e) {
       return -1;
     }
-  }
-
-  private static Set<String> workers() {
-    Set<String> workers = new HashSet<>();
-    for (ConnectorStateInfo.TaskState task :
-        cluster.connect().connectorStatus("emit-eos").tasks()) {
-      workers.add(task.workerId());
-    }
-    return workers;
   }
 }
