@@ -10,13 +10,36 @@ import java.net.http.HttpResponse;
 final class BenchmarkWorker {
   private BenchmarkWorker() {}
 
-  static ForkedConnectWorker start(String bootstrapServers, String... jvmOptions) {
+  /**
+   * Starts a worker with a 512 MiB heap and the JVM's default collector for a server-class machine
+   * (G1; the test workers use Serial to stay small), plus the options in {@code
+   * -Dbenchmark.worker.jvm} (space-separated: a flight recording, another collector ...).
+   */
+  static ForkedConnectWorker start(String bootstrapServers) {
     ForkedConnectWorker.Builder builder =
-        ForkedConnectWorker.forBroker(bootstrapServers, "benchmark").jvmOption("-Xmx512m");
-    for (String option : jvmOptions) {
-      builder.jvmOption(option);
+        ForkedConnectWorker.forBroker(bootstrapServers, "benchmark")
+            .jvmOption("-Xmx512m")
+            .jvmOption("-XX:-UseSerialGC")
+            .jvmOption("-XX:+UseG1GC");
+    for (String option : System.getProperty("benchmark.worker.jvm", "").trim().split("\\s+")) {
+      if (!option.isEmpty()) {
+        builder.jvmOption(option);
+      }
     }
     return builder.start();
+  }
+
+  static String get(ForkedConnectWorker worker, String path)
+      throws IOException, InterruptedException {
+    HttpResponse<String> response =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(worker.restUrl().resolve(path)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() >= 300) {
+      throw new IllegalStateException("GET " + path + ": " + response.body());
+    }
+    return response.body();
   }
 
   static void put(ForkedConnectWorker worker, String path, String json)

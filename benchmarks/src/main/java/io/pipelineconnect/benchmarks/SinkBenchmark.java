@@ -28,14 +28,23 @@ import org.postgresql.PGConnection;
 /**
  * The sink's throughput against plain COPY, in the same run, on the same PostgreSQL.
  *
- * <p>Loads a topic with N narrow rows (bigint, timestamptz, text, float8) in text format, then
- * measures: (1) baseline, {@code COPY ... FROM STDIN} of the same rows from a file over pgjdbc; (2)
- * the whole sink path, from creating the connector on a loaded topic until the offsets table says
- * every row is committed, on a Connect worker in its own JVM with a 512 MiB heap, at batchsize
- * 10,000. Prints rows/s and the ratio; asserts nothing.
+ * <p>Writes N narrow rows (bigint, timestamptz, text, float8) in text format to a file and to two
+ * topics, then measures, on one Connect worker in its own JVM (512 MiB heap, G1) at batchsize
+ * 10,000:
+ *
+ * <ol>
+ *   <li>baseline: {@code COPY ... FROM STDIN} of the file over pgjdbc, before and after the sink;
+ *   <li>cold: a new connector on a loaded topic, from its creation until the offsets table says
+ *       every row is committed (connector start, group join and JIT warm-up included);
+ *   <li>warm: a connector that is running but paused while its topic is loaded, from resume until
+ *       every row is committed: the path a running sink takes for a burst of data.
+ * </ol>
+ *
+ * Prints rows/s and the ratios; asserts nothing.
  */
 public final class SinkBenchmark {
   private static final int PARTITIONS = 4;
+  private static final String COLUMNS = "(id bigint, at timestamptz, name text, value float8)";
 
   public static void main(String[] args) throws Exception {
     int rows = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
@@ -49,15 +58,23 @@ public final class SinkBenchmark {
       String db = postgres.createDatabase();
       try (Connection c = postgres.connect(db);
           Statement s = c.createStatement()) {
-        for (String table : List.of("baseline", "sink")) {
-          s.execute(
-              "CREATE TABLE " + table + " (id bigint, at timestamptz, name text, value float8)");
+        for (String table : List.of("baseline", "cold", "warm")) {
+          s.execute("CREATE TABLE " + table + " " + COLUMNS);
         }
       }
 
-      loadTopic(kafka, data, "bench");
+      kafka.createTopic("cold", PARTITIONS);
+      kafka.createTopic("warm", PARTITIONS);
+      loadTopic(kafka, data, "cold");
       Result baseline = baseline(postgres, db, data, rows);
-      Result sink = sink(kafka, postgres, db, rows);
+      Result cold;
+      Result warm;
+      try (ForkedConnectWorker connect = BenchmarkWorker.start(kafka.bootstrapServers())) {
+        cold = cold(connect, postgres, db, rows);
+        warm = warm(connect, kafka, data, postgres, db, rows);
+        // Gracefully, so a flight recording given in benchmark.worker.jvm is written on exit.
+        connect.stop();
+      }
       Result baselineAgain = baseline(postgres, db, data, rows);
 
       System.out.println();
@@ -66,11 +83,15 @@ public final class SinkBenchmark {
               + rows
               + " narrow rows (bigint, timestamptz, text, float8), text format");
       print("plain COPY FROM STDIN (before)", baseline, rows);
-      print("sink, batchsize 10000, 512 MiB worker", sink, rows);
+      print("sink cold: create connector -> committed", cold, rows);
+      print("sink warm: resume connector -> committed", warm, rows);
       print("plain COPY FROM STDIN (after)", baselineAgain, rows);
       double base = Math.max(rate(baseline, rows), rate(baselineAgain, rows));
       System.out.printf(
-          Locale.ROOT, "ratio sink / best plain COPY: %.2f%n", rate(sink, rows) / base);
+          Locale.ROOT,
+          "ratio sink / best plain COPY: cold %.2f, warm %.2f%n",
+          rate(cold, rows) / base,
+          rate(warm, rows) / base);
     } finally {
       kafka.stop();
       Files.deleteIfExists(data);
@@ -106,7 +127,6 @@ public final class SinkBenchmark {
 
   private static void loadTopic(EmbeddedKafkaCluster kafka, Path data, String topic)
       throws IOException {
-    kafka.createTopic(topic, PARTITIONS);
     Map<String, Object> settings =
         Map.of("linger.ms", 20, "batch.size", 262144, "compression.type", "lz4");
     try (KafkaProducer<byte[], byte[]> producer = kafka.createProducer(settings);
@@ -140,59 +160,124 @@ public final class SinkBenchmark {
     }
   }
 
-  private static Result sink(
-      EmbeddedKafkaCluster kafka, PostgresServer postgres, String db, int rows) throws Exception {
-    try (ForkedConnectWorker connect =
-        BenchmarkWorker.start(
-            kafka.bootstrapServers(),
-            System.getProperty("benchmark.worker.jvm", "-Dbenchmark=true"))) {
-      String config =
-          "{\"connector.class\": \""
-              + PipelineSinkConnector.class.getName()
-              + "\", \"tasks.max\": \"2\", \"topics\": \"bench\", \"stream\": \"sink\","
-              + " \"connection.url\": \""
-              + postgres.jdbcUrl(db)
-              + "\", \"connection.user\": \"postgres\", \"start_offset\": \"-2\","
-              + " \"batchsize\": \"10000\", \"consumer.override.max.poll.records\": \"10000\","
-              + " \"consumer.override.fetch.max.bytes\": \"52428800\"}";
-      long start = System.nanoTime();
-      BenchmarkWorker.put(connect, "connectors/sink-bench/config", config);
-      long firstCommit = 0;
-      try (Connection c = postgres.connect(db);
-          Statement s = c.createStatement()) {
-        while (true) {
-          try (ResultSet rs =
-              s.executeQuery(
-                  "SELECT coalesce(sum(next_offset), 0) FROM pipeline_connect.sink_offsets")) {
-            rs.next();
-            if (firstCommit == 0 && rs.getLong(1) > 0) {
-              firstCommit = System.nanoTime();
-            }
-            if (rs.getLong(1) >= rows) {
-              break;
-            }
-          } catch (SQLException notYetCreated) {
-            // The first task creates the offsets table.
-          }
-          Thread.sleep(20);
-        }
+  private static String connectorConfig(PostgresServer postgres, String db, String topic) {
+    return "{\"connector.class\": \""
+        + PipelineSinkConnector.class.getName()
+        + "\", \"tasks.max\": \""
+        + System.getProperty("benchmark.sink.tasks", "2")
+        + "\", \"topics\": \""
+        + topic
+        + "\", \"stream\": \""
+        + topic
+        + "\", \"connection.url\": \""
+        + postgres.jdbcUrl(db)
+        + "\", \"connection.user\": \"postgres\", \"start_offset\": \"-2\","
+        + " \"batchsize\": \"10000\", \"consumer.override.max.poll.records\": \"10000\","
+        + " \"consumer.override.fetch.max.bytes\": \"52428800\"}";
+  }
+
+  private static Result cold(
+      ForkedConnectWorker connect, PostgresServer postgres, String db, int rows) throws Exception {
+    long start = System.nanoTime();
+    BenchmarkWorker.put(
+        connect, "connectors/sink-cold/config", connectorConfig(postgres, db, "cold"));
+    long firstCommit = awaitCommitted(postgres, db, "cold", rows);
+    long end = System.nanoTime();
+    System.out.printf(
+        Locale.ROOT,
+        "  (cold: %.2f s from creating the connector to its first commit, then %.2f s)%n",
+        (firstCommit - start) / 1e9,
+        (end - firstCommit) / 1e9);
+    checkRows(postgres, db, "cold", rows);
+    return new Result(Duration.ofNanos(end - start));
+  }
+
+  private static Result warm(
+      ForkedConnectWorker connect,
+      EmbeddedKafkaCluster kafka,
+      Path data,
+      PostgresServer postgres,
+      String db,
+      int rows)
+      throws Exception {
+    BenchmarkWorker.put(
+        connect, "connectors/sink-warm/config", connectorConfig(postgres, db, "warm"));
+    // Running once every partition has its start saved; then paused while the topic fills.
+    while (savedStarts(postgres, db, "warm") < PARTITIONS) {
+      Thread.sleep(20);
+    }
+    BenchmarkWorker.put(connect, "connectors/sink-warm/pause", "");
+    while (true) {
+      String status = BenchmarkWorker.get(connect, "connectors/sink-warm/status");
+      if (status.contains("PAUSED") && !status.contains("RUNNING")) {
+        break;
       }
-      long end = System.nanoTime();
-      Duration elapsed = Duration.ofNanos(end - start);
-      System.out.printf(
-          Locale.ROOT,
-          "  (sink: %.2f s from creating the connector to its first commit, then %.2f s)%n",
-          (firstCommit - start) / 1e9,
-          (end - firstCommit) / 1e9);
-      try (Connection c = postgres.connect(db);
-          Statement s = c.createStatement();
-          ResultSet rs = s.executeQuery("SELECT count(*) FROM sink")) {
-        rs.next();
-        if (rs.getLong(1) != rows) {
-          throw new IllegalStateException("sink wrote " + rs.getLong(1) + " rows");
-        }
+      Thread.sleep(20);
+    }
+    loadTopic(kafka, data, "warm");
+    long start = System.nanoTime();
+    BenchmarkWorker.put(connect, "connectors/sink-warm/resume", "");
+    awaitCommitted(postgres, db, "warm", rows);
+    long end = System.nanoTime();
+    checkRows(postgres, db, "warm", rows);
+    return new Result(Duration.ofNanos(end - start));
+  }
+
+  /** Waits until the connector's offsets cover {@code rows} rows; returns the first commit time. */
+  private static long awaitCommitted(PostgresServer postgres, String db, String topic, int rows)
+      throws Exception {
+    long firstCommit = 0;
+    while (true) {
+      long committed;
+      try {
+        committed =
+            countRows(
+                postgres,
+                db,
+                "SELECT coalesce(sum(next_offset), 0) FROM pipeline_connect.sink_offsets"
+                    + " WHERE topic = '"
+                    + topic
+                    + "'");
+      } catch (SQLException notYetCreated) {
+        // The first task creates the offsets table.
+        committed = -1;
       }
-      return new Result(elapsed);
+      if (firstCommit == 0 && committed > 0) {
+        firstCommit = System.nanoTime();
+      }
+      if (committed >= rows) {
+        return firstCommit;
+      }
+      Thread.sleep(10);
+    }
+  }
+
+  private static long savedStarts(PostgresServer postgres, String db, String topic) {
+    try {
+      return countRows(
+          postgres,
+          db,
+          "SELECT count(*) FROM pipeline_connect.sink_offsets WHERE topic = '" + topic + "'");
+    } catch (SQLException notYetCreated) {
+      return 0;
+    }
+  }
+
+  private static void checkRows(PostgresServer postgres, String db, String table, int rows)
+      throws SQLException {
+    long written = countRows(postgres, db, "SELECT count(*) FROM " + table);
+    if (written != rows) {
+      throw new IllegalStateException("sink wrote " + written + " rows into " + table);
+    }
+  }
+
+  private static long countRows(PostgresServer postgres, String db, String sql)
+      throws SQLException {
+    try (Connection c = postgres.connect(db);
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
     }
   }
 }

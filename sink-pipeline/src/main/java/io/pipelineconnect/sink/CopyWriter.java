@@ -50,8 +50,12 @@ final class CopyWriter {
 
   /** Runs an empty COPY into the target: checks the column list and COPY options up front. */
   void check(Connection connection, TargetTable target) throws SQLException {
-    String sql = target.copyStatement(encoder.withClause(target));
-    connection.unwrap(PGConnection.class).getCopyAPI().copyIn(sql).endCopy();
+    connection.unwrap(PGConnection.class).getCopyAPI().copyIn(copyStatement(target)).endCopy();
+  }
+
+  /** The COPY statement for the target, with the encoder's options. */
+  String copyStatement(TargetTable target) {
+    return target.copyStatement(encoder.withClause(target));
   }
 
   /**
@@ -63,7 +67,7 @@ final class CopyWriter {
    */
   long write(Connection connection, TargetRows target, RejectedRowHandler onRejected)
       throws SQLException {
-    String sql = target.target().copyStatement(encoder.withClause(target.target()));
+    String sql = copyStatement(target.target());
     CopyManager copy = connection.unwrap(PGConnection.class).getCopyAPI();
     List<Integer> rows = target.candidateRows();
     int chunkLimit = target.target().pipelineDbStream() ? streamChunkLimit : Integer.MAX_VALUE;

@@ -73,6 +73,11 @@ final class PendingBatch {
     return records == 0 ? 0 : System.nanoTime() - firstRecordNanos;
   }
 
+  /** The target of the batch's first row, or null while the batch has no rows. */
+  TargetRows firstTarget() {
+    return inOrder.isEmpty() ? null : inOrder.get(0);
+  }
+
   /** The targets in the order their first row arrived. */
   Collection<TargetRows> targets() {
     return inOrder;

@@ -46,6 +46,7 @@ public class PipelineSinkTask extends SinkTask {
   private TargetResolver targets;
   private RowEncoder encoder;
   private CopyWriter writer;
+  private StreamingCopy stream;
   private StartOffsets startOffsets;
   private ErrantRecordReporter reporter;
   private Connection connection;
@@ -65,6 +66,11 @@ public class PipelineSinkTask extends SinkTask {
   private final PendingBatch batch = new PendingBatch();
   private int failedAttempts;
 
+  // Read once: AbstractConfig lookups per record showed up in the sink's profile.
+  private int batchSize;
+  private long maxBytes;
+  private long lingerNanos;
+
   @Override
   public String version() {
     return Version.get();
@@ -78,6 +84,9 @@ public class PipelineSinkTask extends SinkTask {
     targets = TargetResolver.from(config);
     startOffsets = new StartOffsets(config.kafkaAdminSettings());
     reporter = errantRecordReporter();
+    batchSize = config.batchSize();
+    maxBytes = config.maxBytes();
+    lingerNanos = config.linger().toNanos();
     try {
       Connection db = connection();
       offsets.createIfMissing(db);
@@ -88,6 +97,7 @@ public class PipelineSinkTask extends SinkTask {
               : new LineRowEncoder(config.copyOptions());
       int streamChunk = Catalog.pipelineDbBatchSize(db).orElse(Integer.MAX_VALUE);
       writer = new CopyWriter(encoder, streamChunk);
+      stream = new StreamingCopy(writer);
       if (config.stream().isPresent()) {
         checkFixedTarget(db, config.stream().get());
       }
@@ -199,6 +209,8 @@ public class PipelineSinkTask extends SinkTask {
   public void put(Collection<SinkRecord> records) {
     rewoundInThisPut.clear();
     if (!pendingOpen.isEmpty()) {
+      // Reading offsets commits: the buffered batch goes first, whole.
+      flush();
       try {
         openPending();
       } catch (SQLException | RuntimeException e) {
@@ -218,14 +230,17 @@ public class PipelineSinkTask extends SinkTask {
       }
       accept(partition, record);
       nextToBuffer.put(partition, record.kafkaOffset() + 1);
-      if (batch.recordCount() >= config.batchSize() || batch.byteCount() >= config.maxBytes()) {
+      if (batch.recordCount() >= batchSize || batch.byteCount() >= maxBytes) {
         flush();
       }
     }
     // The topics went quiet or the oldest record waited long enough: write what is buffered,
     // as the original flushed at the end of every pass over its partitions.
-    if (records.isEmpty() || batch.ageNanos() >= config.linger().toNanos()) {
+    if (records.isEmpty() || batch.ageNanos() >= lingerNanos) {
       flush();
+    } else if (connection != null && !batch.isEmpty()) {
+      // PostgreSQL parses these rows while Connect polls the next ones.
+      stream.send(connection, batch.firstTarget());
     }
   }
 
@@ -245,10 +260,13 @@ public class PipelineSinkTask extends SinkTask {
 
   private void accept(TopicPartition partition, SinkRecord record) {
     try {
-      TargetTable target = targets.resolve(this::connection, record);
+      TargetTable target = targets.resolve(this::connectionForQueries, record);
       TargetRows rows = batch.rowsFor(target);
       if (encoder.encode(record, target, rows.rows())) {
         rows.rowAdded(record);
+        if (connection != null && rows == batch.firstTarget()) {
+          stream.sendIfWorthIt(connection, rows);
+        }
       }
     } catch (BadRecordException e) {
       report(record, e.getMessage(), e);
@@ -277,6 +295,9 @@ public class PipelineSinkTask extends SinkTask {
 
   private void writeBatch() throws SQLException {
     Connection db = connection();
+    // The streamed rows join the transaction first; the offsets check below covers them too,
+    // and a rollback there undoes them.
+    long rows = stream.finish();
     Set<TopicPartition> partitions = batch.nextOffsets().keySet();
     Map<TopicPartition, Long> stored = offsets.lock(db, partitions);
     if (stored.equals(batch.nextOffsets())) {
@@ -285,7 +306,7 @@ public class PipelineSinkTask extends SinkTask {
       log.info(
           "Batch of {} records was already committed; not writing it again", batch.recordCount());
       committed.putAll(batch.nextOffsets());
-      batch.clear();
+      clearBatch();
       return;
     }
     Map<TopicPartition, Long> expected = new HashMap<>();
@@ -295,7 +316,6 @@ public class PipelineSinkTask extends SinkTask {
       fenced(stored);
       return;
     }
-    long rows = 0;
     for (TargetRows target : batch.targets()) {
       rows +=
           writer.write(
@@ -316,7 +336,12 @@ public class PipelineSinkTask extends SinkTask {
         batch.recordCount(),
         batch.nextOffsets());
     committed.putAll(batch.nextOffsets());
+    clearBatch();
+  }
+
+  private void clearBatch() {
     batch.clear();
+    stream.reset();
   }
 
   private void commit(Connection db) throws SQLException {
@@ -354,7 +379,7 @@ public class PipelineSinkTask extends SinkTask {
         rewoundInThisPut.add(p);
       }
     }
-    batch.clear();
+    clearBatch();
   }
 
   private void report(SinkRecord record, String reason, Throwable cause) {
@@ -447,7 +472,7 @@ public class PipelineSinkTask extends SinkTask {
             context.offset(p, next);
           }
         }
-        batch.clear();
+        clearBatch();
       }
     }
     for (TopicPartition p : partitions) {
@@ -466,6 +491,14 @@ public class PipelineSinkTask extends SinkTask {
     log.info("Sink task for {} stopped", connectorName);
   }
 
+  /** The connection, for a query: a streaming COPY on it ends first. */
+  private Connection connectionForQueries() throws SQLException {
+    if (connection != null) {
+      stream.finish();
+    }
+    return connection();
+  }
+
   private Connection connection() throws SQLException {
     if (connection == null || connection.isClosed()) {
       connection = config.connection().open();
@@ -476,6 +509,9 @@ public class PipelineSinkTask extends SinkTask {
   }
 
   private void closeConnection() {
+    if (stream != null) {
+      stream.transactionLost();
+    }
     if (connection != null) {
       try {
         connection.close();

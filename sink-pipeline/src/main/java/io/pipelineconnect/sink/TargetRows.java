@@ -15,6 +15,9 @@ final class TargetRows {
   /** Rows the database refused and that were reported: left out of every later attempt. */
   private final BitSet rejected = new BitSet();
 
+  /** Rows 0 to this one (exclusive) are already in the transaction, streamed by StreamingCopy. */
+  private int writtenRows;
+
   TargetRows(TargetTable target) {
     this.target = target;
   }
@@ -48,10 +51,23 @@ final class TargetRows {
     rejected.set(row);
   }
 
-  /** The rows still to be written: every row not rejected. */
+  int rejectedCount() {
+    return rejected.cardinality();
+  }
+
+  /** Notes that the first {@code count} rows are in the transaction already. */
+  void markWritten(int count) {
+    writtenRows = count;
+  }
+
+  int writtenRows() {
+    return writtenRows;
+  }
+
+  /** The rows still to be written: every row not rejected and not written yet. */
   List<Integer> candidateRows() {
-    List<Integer> candidates = new ArrayList<>(rows.rowCount() - rejected.cardinality());
-    for (int row = 0; row < rows.rowCount(); row++) {
+    List<Integer> candidates = new ArrayList<>(rows.rowCount() - writtenRows);
+    for (int row = writtenRows; row < rows.rowCount(); row++) {
       if (!rejected.get(row)) {
         candidates.add(row);
       }

@@ -147,6 +147,49 @@ class PipelineSinkTaskIT {
   }
 
   @Test
+  void rowsStreamedIntoACopyThatBreaksAreWrittenAfterTheRetry() throws Exception {
+    PipelineSinkTask task = new PipelineSinkTask();
+    startTask(task);
+    task.put(records(0, 10)); // streamed into an open COPY, not committed
+
+    execute(
+        server,
+        db,
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            + " WHERE datname = current_database() AND pid <> pg_backend_pid()");
+    task.put(records(10, 20)); // the send fails; the rows stay buffered
+    assertThatThrownBy(() -> task.put(List.of())).isInstanceOf(RetriableException.class);
+    task.put(List.of());
+
+    assertThat(count(server, db, "SELECT count(*) FROM rows")).isEqualTo(20);
+    assertThat(count(server, db, "SELECT count(DISTINCT id) FROM rows")).isEqualTo(20);
+  }
+
+  @Test
+  void rowsStreamedInATransactionThatDiesBeforeCommitAreWrittenAgain() throws Exception {
+    PipelineSinkTask task = new PipelineSinkTask();
+    startTask(task);
+    // The first offsets update after the rows were streamed kills its own connection, once:
+    // the streamed COPY had succeeded, so only a reset of what it marked written saves the rows.
+    execute(
+        server,
+        db,
+        "CREATE SEQUENCE kill_once;"
+            + " CREATE FUNCTION kill_once() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+            + " IF nextval('kill_once') = 1 THEN PERFORM pg_terminate_backend(pg_backend_pid());"
+            + " END IF; RETURN NEW; END $$;"
+            + " CREATE TRIGGER kill_once BEFORE INSERT OR UPDATE ON pipeline_connect.sink_offsets"
+            + " FOR EACH ROW EXECUTE FUNCTION kill_once()");
+    task.put(records(0, 10));
+    assertThatThrownBy(() -> task.put(List.of())).isInstanceOf(RetriableException.class);
+    assertThat(count(server, db, "SELECT count(*) FROM rows")).isZero();
+    task.put(List.of());
+
+    assertThat(count(server, db, "SELECT count(*) FROM rows")).isEqualTo(10);
+    assertThat(count(server, db, "SELECT count(DISTINCT id) FROM rows")).isEqualTo(10);
+  }
+
+  @Test
   void preCommitReportsOnlyWhatTheDatabaseHolds() {
     PipelineSinkTask task = new PipelineSinkTask();
     startTask(task);
