@@ -281,6 +281,69 @@ class KinesisSourceIT {
     }
   }
 
+  /**
+   * Puts aggregates [from, to) of 25 user records "u{n%7}:{n}" each, one PutRecord per aggregate.
+   */
+  private void putAggregates(String stream, int from, int to) {
+    for (int a = from; a < to; a++) {
+      KplAggregates aggregate = new KplAggregates();
+      for (int n = a * 25; n < (a + 1) * 25; n++) {
+        aggregate.add("u" + (n % 7), "u" + (n % 7) + ":" + n);
+      }
+      String key = "agg-" + a;
+      kinesis.putRecord(
+          b ->
+              b.streamName(stream)
+                  .partitionKey(key)
+                  .data(SdkBytes.fromByteArray(aggregate.build())));
+    }
+  }
+
+  @Test
+  void kplAggregatesAreSplitIntoUserRecordsExactlyOnceAcrossARestart() throws Exception {
+    createStream("kpl", 2);
+    putAggregates("kpl", 0, 40);
+    kinesis.putRecord(
+        b -> b.streamName("kpl").partitionKey("plain").data(SdkBytes.fromUtf8String("plain:1")));
+    byte[] corrupt = new KplAggregates().add("u0", "never split").build();
+    corrupt[corrupt.length - 1] ^= 1;
+    kinesis.putRecord(
+        b -> b.streamName("kpl").partitionKey("corrupt").data(SdkBytes.fromByteArray(corrupt)));
+    cluster.connect().configureConnector("kinesis-kpl", sourceConfig("kpl", "kpl", "-2"));
+    values("kpl", 1002);
+
+    cluster.connect().restartConnectorAndTasks("kinesis-kpl", false, true, false);
+    putAggregates("kpl", 40, 50);
+    Awaitility.await("1,252 records in Kafka")
+        .atMost(Duration.ofMinutes(2))
+        .pollInterval(Duration.ofSeconds(1))
+        .until(() -> all("kpl").size() >= 1252);
+
+    List<ConsumerRecord<byte[], byte[]>> records = all("kpl");
+    assertThat(records).hasSize(1252);
+    Map<String, String> keyByValue = new HashMap<>();
+    ConsumerRecord<byte[], byte[]> passedThrough = null;
+    for (ConsumerRecord<byte[], byte[]> record : records) {
+      String key = new String(record.key(), StandardCharsets.UTF_8);
+      if (key.equals("corrupt")) {
+        passedThrough = record;
+        continue;
+      }
+      String value = new String(record.value(), StandardCharsets.UTF_8);
+      assertThat(keyByValue.put(value, key)).as("first delivery of " + value).isNull();
+    }
+    assertThat(passedThrough).as("the corrupt aggregate, whole").isNotNull();
+    assertThat(passedThrough.value()).isEqualTo(corrupt);
+    assertThat(header(passedThrough, "kinesis.sub.sequence.number")).isNull();
+    assertThat(keyByValue).hasSize(1251).containsEntry("plain:1", "plain");
+    for (int n = 0; n < 1250; n++) {
+      assertThat(keyByValue).containsEntry("u" + (n % 7) + ":" + n, "u" + (n % 7));
+    }
+    assertThat(records)
+        .filteredOn(r -> new String(r.key(), StandardCharsets.UTF_8).startsWith("u"))
+        .allSatisfy(r -> assertThat(header(r, "kinesis.sub.sequence.number")).isNotNull());
+  }
+
   @Test
   void validationThroughRestNamesEachBadKey() {
     Map<String, String> props = sourceConfig("x", "y", "yesterday");
