@@ -102,6 +102,9 @@ public final class KinesisSourceConfig extends AbstractConfig {
   /** Task-only: the shards of this task, as "shard[:parent[:parent]]" entries. */
   static final String TASK_SHARDS = "kinesis.task.shards";
 
+  /** Task-only: the task's index among the connector's tasks (names its metrics on old workers). */
+  static final String TASK_INDEX = "kinesis.task.index";
+
   public static final ConfigDef CONFIG_DEF = configDef();
 
   /** Where a shard without a saved position starts. */
@@ -325,6 +328,7 @@ public final class KinesisSourceConfig extends AbstractConfig {
             "De-aggregate KPL records");
     TaskParallelism.define(def, READ_GROUP, ++order);
     def.defineInternal(TASK_SHARDS, Type.STRING, "", Importance.LOW);
+    def.defineInternal(TASK_INDEX, Type.INT, 0, Importance.LOW);
     return def;
   }
 
@@ -414,6 +418,10 @@ public final class KinesisSourceConfig extends AbstractConfig {
 
   public boolean deaggregate() {
     return getBoolean(DEAGGREGATE);
+  }
+
+  int taskIndex() {
+    return getInt(TASK_INDEX);
   }
 
   String taskShards() {

@@ -49,6 +49,7 @@ public class KinesisSourceTask extends SourceTask {
   private volatile boolean stopping;
   private List<ShardInfo> shards = List.of();
   private final Function<KinesisSourceConfig, KinesisClient> clients;
+  private KinesisTaskMetrics metrics;
 
   public KinesisSourceTask() {
     this(KinesisClientFactory::create);
@@ -70,6 +71,9 @@ public class KinesisSourceTask extends SourceTask {
     kinesis = clients.apply(config);
     shards = ShardInfo.decodeAll(config.taskShards());
     shards.forEach(shard -> familyShards.add(shard.id()));
+    metrics =
+        KinesisTaskMetrics.create(
+            context, props.getOrDefault("name", config.stream()), config.taskIndex());
     log.info(
         "Kinesis task reading {} shards of {} into {}: {}",
         shards.size(),
@@ -152,8 +156,13 @@ public class KinesisSourceTask extends SourceTask {
       }
       GetRecordsResponse response =
           kinesis.getRecords(r -> r.shardIterator(reader.iterator).limit(config.batchSize()));
+      int before = out.size();
       for (Record record : response.records()) {
         deliver(reader, record, out);
+      }
+      metrics.recordsDelivered(out.size() - before);
+      if (response.millisBehindLatest() != null) {
+        metrics.millisBehindLatest(reader.shard.id(), response.millisBehindLatest());
       }
       reader.iterator = response.nextShardIterator();
       if (reader.iterator == null) {
@@ -340,6 +349,9 @@ public class KinesisSourceTask extends SourceTask {
     stopping = true;
     if (kinesis != null) {
       kinesis.close();
+    }
+    if (metrics != null) {
+      metrics.close();
     }
   }
 }

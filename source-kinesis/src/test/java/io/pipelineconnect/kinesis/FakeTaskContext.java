@@ -8,7 +8,7 @@ import org.apache.kafka.connect.source.SourceTaskContext;
 import org.apache.kafka.connect.storage.OffsetStorageReader;
 
 /** A task context whose saved offsets a test sets (as Connect would have committed them). */
-final class FakeTaskContext implements SourceTaskContext {
+class FakeTaskContext implements SourceTaskContext {
   final Map<Map<String, Object>, Map<String, Object>> savedOffsets = new HashMap<>();
   PluginMetrics pluginMetrics;
 

@@ -6,6 +6,7 @@ import io.pipelineconnect.testsupport.ConnectClusterExtension;
 import io.pipelineconnect.testsupport.KafkaConnectCluster;
 import io.pipelineconnect.testsupport.KinesaliteExtension;
 import io.pipelineconnect.testsupport.KinesaliteServer;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -16,6 +17,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import javax.management.AttributeNotFoundException;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.header.Header;
@@ -342,6 +346,60 @@ class KinesisSourceIT {
     assertThat(records)
         .filteredOn(r -> new String(r.key(), StandardCharsets.UTF_8).startsWith("u"))
         .allSatisfy(r -> assertThat(header(r, "kinesis.sub.sequence.number")).isNotNull());
+  }
+
+  /** The values of one attribute of the connector's plugin-metrics MBeans, by MBean. */
+  private static Map<ObjectName, Object> pluginMetric(String connector, String pattern, String name)
+      throws Exception {
+    MBeanServer jmx = ManagementFactory.getPlatformMBeanServer();
+    Map<ObjectName, Object> values = new HashMap<>();
+    for (ObjectName bean :
+        jmx.queryNames(
+            new ObjectName("kafka.connect:type=plugins,connector=" + connector + "," + pattern),
+            null)) {
+      try {
+        values.put(bean, jmx.getAttribute(bean, name));
+      } catch (AttributeNotFoundException e) {
+        // a bean of the same connector with other metrics
+      }
+    }
+    return values;
+  }
+
+  @Test
+  void metricsShowRecordsPerSecondAndMillisBehindLatestPerShard() throws Exception {
+    createStream("metered", 2);
+    put("metered", 0, 3000, 10);
+    cluster
+        .connect()
+        .configureConnector("kinesis-metered", sourceConfig("metered", "metered", "-2"));
+    values("metered", 3000);
+
+    // The worker (in this JVM) reports its tasks' plugin metrics through JMX.
+    Awaitility.await("records-total of both tasks adds up to 3,000")
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(500))
+        .until(
+            () ->
+                pluginMetric("kinesis-metered", "task=*", "records-total").values().stream()
+                        .mapToDouble(v -> (Double) v)
+                        .sum()
+                    == 3000.0);
+    Map<ObjectName, Object> rates = pluginMetric("kinesis-metered", "task=*", "records-rate");
+    assertThat(rates).hasSize(2);
+    assertThat(rates.values().stream().mapToDouble(v -> (Double) v).sum()).isPositive();
+    Awaitility.await("both shards caught up")
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(500))
+        .untilAsserted(
+            () -> {
+              Map<ObjectName, Object> behind =
+                  pluginMetric("kinesis-metered", "shard=*,*", "millis-behind-latest");
+              assertThat(behind.keySet())
+                  .extracting(bean -> bean.getKeyProperty("shard"))
+                  .containsExactlyInAnyOrder("shardId-000000000000", "shardId-000000000001");
+              assertThat(behind.values()).containsOnly(0L);
+            });
   }
 
   @Test
