@@ -92,8 +92,18 @@ public final class KinesisSourceConfig extends AbstractConfig {
   static final String MAX_BACKOFF_MS_DOC =
       "Longest backoff (with jitter) after throttling or a transient error.";
 
+  public static final String DEAGGREGATE = "kinesis.deaggregate";
+  static final String DEAGGREGATE_DOC =
+      "Split KPL aggregated records (magic bytes F3 89 9A C2) into their user records, each a"
+          + " Kafka record with its own partition key; an aggregate whose MD5 does not match or"
+          + " that does not parse goes through whole, as KCL does. Off: every Kinesis record is"
+          + " one Kafka record, aggregated or not.";
+
   /** Task-only: the shards of this task, as "shard[:parent[:parent]]" entries. */
   static final String TASK_SHARDS = "kinesis.task.shards";
+
+  /** Task-only: the task's index among the connector's tasks (names its metrics on old workers). */
+  static final String TASK_INDEX = "kinesis.task.index";
 
   public static final ConfigDef CONFIG_DEF = configDef();
 
@@ -305,9 +315,20 @@ public final class KinesisSourceConfig extends AbstractConfig {
             READ_GROUP,
             ++order,
             Width.SHORT,
-            "Max backoff (ms)");
+            "Max backoff (ms)")
+        .define(
+            DEAGGREGATE,
+            Type.BOOLEAN,
+            true,
+            Importance.MEDIUM,
+            DEAGGREGATE_DOC,
+            READ_GROUP,
+            ++order,
+            Width.SHORT,
+            "De-aggregate KPL records");
     TaskParallelism.define(def, READ_GROUP, ++order);
     def.defineInternal(TASK_SHARDS, Type.STRING, "", Importance.LOW);
+    def.defineInternal(TASK_INDEX, Type.INT, 0, Importance.LOW);
     return def;
   }
 
@@ -393,6 +414,14 @@ public final class KinesisSourceConfig extends AbstractConfig {
 
   public Duration maxBackoff() {
     return Duration.ofMillis(getLong(MAX_BACKOFF_MS));
+  }
+
+  public boolean deaggregate() {
+    return getBoolean(DEAGGREGATE);
+  }
+
+  int taskIndex() {
+    return getInt(TASK_INDEX);
   }
 
   String taskShards() {

@@ -93,6 +93,7 @@ public class KinesisSourceConnector extends SourceConnector {
     if (families.isEmpty()) {
       Map<String, String> task = new HashMap<>(props);
       task.put(KinesisSourceConfig.TASK_SHARDS, "");
+      task.put(KinesisSourceConfig.TASK_INDEX, "0");
       configs.add(task);
       return configs;
     }
@@ -102,6 +103,7 @@ public class KinesisSourceConnector extends SourceConnector {
       group.forEach(taskShards::addAll);
       Map<String, String> task = new HashMap<>(props);
       task.put(KinesisSourceConfig.TASK_SHARDS, ShardInfo.encodeAll(taskShards));
+      task.put(KinesisSourceConfig.TASK_INDEX, String.valueOf(configs.size()));
       configs.add(task);
     }
     return configs;

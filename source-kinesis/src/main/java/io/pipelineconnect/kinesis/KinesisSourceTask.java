@@ -49,6 +49,7 @@ public class KinesisSourceTask extends SourceTask {
   private volatile boolean stopping;
   private List<ShardInfo> shards = List.of();
   private final Function<KinesisSourceConfig, KinesisClient> clients;
+  private KinesisTaskMetrics metrics;
 
   public KinesisSourceTask() {
     this(KinesisClientFactory::create);
@@ -70,6 +71,9 @@ public class KinesisSourceTask extends SourceTask {
     kinesis = clients.apply(config);
     shards = ShardInfo.decodeAll(config.taskShards());
     shards.forEach(shard -> familyShards.add(shard.id()));
+    metrics =
+        KinesisTaskMetrics.create(
+            context, props.getOrDefault("name", config.stream()), config.taskIndex());
     log.info(
         "Kinesis task reading {} shards of {} into {}: {}",
         shards.size(),
@@ -152,9 +156,13 @@ public class KinesisSourceTask extends SourceTask {
       }
       GetRecordsResponse response =
           kinesis.getRecords(r -> r.shardIterator(reader.iterator).limit(config.batchSize()));
+      int before = out.size();
       for (Record record : response.records()) {
-        reader.position = ShardPosition.after(record.sequenceNumber());
-        out.add(dataRecord(reader.shard, record));
+        deliver(reader, record, out);
+      }
+      metrics.recordsDelivered(out.size() - before);
+      if (response.millisBehindLatest() != null) {
+        metrics.millisBehindLatest(reader.shard.id(), response.millisBehindLatest());
       }
       reader.iterator = response.nextShardIterator();
       if (reader.iterator == null) {
@@ -242,26 +250,66 @@ public class KinesisSourceTask extends SourceTask {
     return true;
   }
 
-  private SourceRecord dataRecord(ShardInfo shard, Record record) {
+  /**
+   * Appends the Kafka records of one Kinesis record and moves the shard's position past it: one per
+   * user record of a KPL aggregate (skipping those delivered before a restart), else one.
+   */
+  private void deliver(ShardReader reader, Record record, List<SourceRecord> out) {
+    String sequence = record.sequenceNumber();
+    byte[] data = record.data().asByteArray();
+    if (config.deaggregate() && KplAggregate.isAggregated(data)) {
+      List<KplAggregate.UserRecord> userRecords = null;
+      try {
+        userRecords = KplAggregate.decode(data);
+      } catch (KplAggregate.InvalidAggregateException e) {
+        log.warn(
+            "Shard {} of {}, sequence number {}: not a valid KPL aggregate ({}); passing it"
+                + " through as one record",
+            reader.shard.id(),
+            config.stream(),
+            sequence,
+            e.getMessage());
+      }
+      if (userRecords != null) {
+        int last = userRecords.size() - 1;
+        for (int i = (int) reader.deliveredSubRecords(sequence); i <= last; i++) {
+          KplAggregate.UserRecord user = userRecords.get(i);
+          ShardPosition position = ShardPosition.afterSubRecord(sequence, i, i == last);
+          out.add(dataRecord(reader.shard, record, user.partitionKey(), user.data(), position));
+        }
+        reader.position =
+            last < 0
+                ? ShardPosition.after(sequence)
+                : ShardPosition.afterSubRecord(sequence, last, true);
+        return;
+      }
+    }
+    reader.position = ShardPosition.after(sequence);
+    out.add(dataRecord(reader.shard, record, record.partitionKey(), data, reader.position));
+  }
+
+  private SourceRecord dataRecord(
+      ShardInfo shard, Record record, String partitionKey, byte[] value, ShardPosition position) {
     ConnectHeaders headers = new ConnectHeaders();
     headers.addString("kinesis.stream", config.stream());
     headers.addString("kinesis.shard.id", shard.id());
     headers.addString("kinesis.sequence.number", record.sequenceNumber());
+    if (position.subSequence() != null) {
+      headers.addLong("kinesis.sub.sequence.number", position.subSequence());
+    }
     Long timestamp =
         record.approximateArrivalTimestamp() == null
             ? null
             : record.approximateArrivalTimestamp().toEpochMilli();
     return new SourceRecord(
         ShardPosition.partition(config.stream(), shard.id()),
-        ShardPosition.after(record.sequenceNumber()).toOffset(),
+        position.toOffset(),
         config.topic(),
         null,
         Schema.OPTIONAL_BYTES_SCHEMA,
-        record.partitionKey() == null
-            ? null
-            : record.partitionKey().getBytes(StandardCharsets.UTF_8),
+        partitionKey == null ? null : partitionKey.getBytes(StandardCharsets.UTF_8),
         Schema.OPTIONAL_BYTES_SCHEMA,
-        record.data().asByteArray(),
+        value,
         timestamp,
         headers);
   }
@@ -301,6 +349,9 @@ public class KinesisSourceTask extends SourceTask {
     stopping = true;
     if (kinesis != null) {
       kinesis.close();
+    }
+    if (metrics != null) {
+      metrics.close();
     }
   }
 }

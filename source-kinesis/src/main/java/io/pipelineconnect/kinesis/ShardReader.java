@@ -22,13 +22,34 @@ final class ShardReader {
     this.position = position;
   }
 
+  /**
+   * How many leading sub-records of the aggregate {@code sequence} were already delivered: those of
+   * the partly delivered aggregate that reading resumed at, none for any other record.
+   */
+  long deliveredSubRecords(String sequence) {
+    if (position != null && position.insideAggregate() && position.sequence().equals(sequence)) {
+      return position.subSequence() + 1;
+    }
+    return 0;
+  }
+
   boolean finished() {
     return position != null && position.shardEnd();
   }
 
-  /** The GetShardIterator request that resumes from the saved position. */
+  /**
+   * The GetShardIterator request that resumes from the saved position: AT the sequence number of an
+   * aggregate that was only partly delivered (its delivered sub-records are then skipped),
+   * otherwise AFTER the last delivered sequence number.
+   */
   GetShardIteratorRequest resumeRequest(String stream) {
     var request = GetShardIteratorRequest.builder().streamName(stream).shardId(shard.id());
+    if (position.insideAggregate()) {
+      return request
+          .shardIteratorType(ShardIteratorType.AT_SEQUENCE_NUMBER)
+          .startingSequenceNumber(position.sequence())
+          .build();
+    }
     if (position.sequence() != null) {
       return request
           .shardIteratorType(ShardIteratorType.AFTER_SEQUENCE_NUMBER)

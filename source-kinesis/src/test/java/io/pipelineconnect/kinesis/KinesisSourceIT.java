@@ -6,6 +6,7 @@ import io.pipelineconnect.testsupport.ConnectClusterExtension;
 import io.pipelineconnect.testsupport.KafkaConnectCluster;
 import io.pipelineconnect.testsupport.KinesaliteExtension;
 import io.pipelineconnect.testsupport.KinesaliteServer;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -16,6 +17,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import javax.management.AttributeNotFoundException;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.header.Header;
@@ -279,6 +283,123 @@ class KinesisSourceIT {
       assertThat(n).as("order of " + key).isGreaterThan(last.getOrDefault(key, -1));
       last.put(key, n);
     }
+  }
+
+  /**
+   * Puts aggregates [from, to) of 25 user records "u{n%7}:{n}" each, one PutRecord per aggregate.
+   */
+  private void putAggregates(String stream, int from, int to) {
+    for (int a = from; a < to; a++) {
+      KplAggregates aggregate = new KplAggregates();
+      for (int n = a * 25; n < (a + 1) * 25; n++) {
+        aggregate.add("u" + (n % 7), "u" + (n % 7) + ":" + n);
+      }
+      String key = "agg-" + a;
+      kinesis.putRecord(
+          b ->
+              b.streamName(stream)
+                  .partitionKey(key)
+                  .data(SdkBytes.fromByteArray(aggregate.build())));
+    }
+  }
+
+  @Test
+  void kplAggregatesAreSplitIntoUserRecordsExactlyOnceAcrossARestart() throws Exception {
+    createStream("kpl", 2);
+    putAggregates("kpl", 0, 40);
+    kinesis.putRecord(
+        b -> b.streamName("kpl").partitionKey("plain").data(SdkBytes.fromUtf8String("plain:1")));
+    byte[] corrupt = new KplAggregates().add("u0", "never split").build();
+    corrupt[corrupt.length - 1] ^= 1;
+    kinesis.putRecord(
+        b -> b.streamName("kpl").partitionKey("corrupt").data(SdkBytes.fromByteArray(corrupt)));
+    cluster.connect().configureConnector("kinesis-kpl", sourceConfig("kpl", "kpl", "-2"));
+    values("kpl", 1002);
+
+    cluster.connect().restartConnectorAndTasks("kinesis-kpl", false, true, false);
+    putAggregates("kpl", 40, 50);
+    Awaitility.await("1,252 records in Kafka")
+        .atMost(Duration.ofMinutes(2))
+        .pollInterval(Duration.ofSeconds(1))
+        .until(() -> all("kpl").size() >= 1252);
+
+    List<ConsumerRecord<byte[], byte[]>> records = all("kpl");
+    assertThat(records).hasSize(1252);
+    Map<String, String> keyByValue = new HashMap<>();
+    ConsumerRecord<byte[], byte[]> passedThrough = null;
+    for (ConsumerRecord<byte[], byte[]> record : records) {
+      String key = new String(record.key(), StandardCharsets.UTF_8);
+      if (key.equals("corrupt")) {
+        passedThrough = record;
+        continue;
+      }
+      String value = new String(record.value(), StandardCharsets.UTF_8);
+      assertThat(keyByValue.put(value, key)).as("first delivery of " + value).isNull();
+    }
+    assertThat(passedThrough).as("the corrupt aggregate, whole").isNotNull();
+    assertThat(passedThrough.value()).isEqualTo(corrupt);
+    assertThat(header(passedThrough, "kinesis.sub.sequence.number")).isNull();
+    assertThat(keyByValue).hasSize(1251).containsEntry("plain:1", "plain");
+    for (int n = 0; n < 1250; n++) {
+      assertThat(keyByValue).containsEntry("u" + (n % 7) + ":" + n, "u" + (n % 7));
+    }
+    assertThat(records)
+        .filteredOn(r -> new String(r.key(), StandardCharsets.UTF_8).startsWith("u"))
+        .allSatisfy(r -> assertThat(header(r, "kinesis.sub.sequence.number")).isNotNull());
+  }
+
+  /** The values of one attribute of the connector's plugin-metrics MBeans, by MBean. */
+  private static Map<ObjectName, Object> pluginMetric(String connector, String pattern, String name)
+      throws Exception {
+    MBeanServer jmx = ManagementFactory.getPlatformMBeanServer();
+    Map<ObjectName, Object> values = new HashMap<>();
+    for (ObjectName bean :
+        jmx.queryNames(
+            new ObjectName("kafka.connect:type=plugins,connector=" + connector + "," + pattern),
+            null)) {
+      try {
+        values.put(bean, jmx.getAttribute(bean, name));
+      } catch (AttributeNotFoundException e) {
+        // a bean of the same connector with other metrics
+      }
+    }
+    return values;
+  }
+
+  @Test
+  void metricsShowRecordsPerSecondAndMillisBehindLatestPerShard() throws Exception {
+    createStream("metered", 2);
+    put("metered", 0, 3000, 10);
+    cluster
+        .connect()
+        .configureConnector("kinesis-metered", sourceConfig("metered", "metered", "-2"));
+    values("metered", 3000);
+
+    // The worker (in this JVM) reports its tasks' plugin metrics through JMX.
+    Awaitility.await("records-total of both tasks adds up to 3,000")
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(500))
+        .until(
+            () ->
+                pluginMetric("kinesis-metered", "task=*", "records-total").values().stream()
+                        .mapToDouble(v -> (Double) v)
+                        .sum()
+                    == 3000.0);
+    Map<ObjectName, Object> rates = pluginMetric("kinesis-metered", "task=*", "records-rate");
+    assertThat(rates).hasSize(2);
+    assertThat(rates.values().stream().mapToDouble(v -> (Double) v).sum()).isPositive();
+    Awaitility.await("both shards caught up")
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(500))
+        .untilAsserted(
+            () -> {
+              Map<ObjectName, Object> behind =
+                  pluginMetric("kinesis-metered", "shard=*,*", "millis-behind-latest");
+              assertThat(behind.keySet())
+                  .extracting(bean -> bean.getKeyProperty("shard"))
+                  .containsExactlyInAnyOrder("shardId-000000000000", "shardId-000000000001");
+              assertThat(behind.values()).containsOnly(0L);
+            });
   }
 
   @Test

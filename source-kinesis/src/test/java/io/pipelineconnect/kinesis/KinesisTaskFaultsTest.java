@@ -5,15 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.common.metrics.PluginMetrics;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.source.SourceRecord;
-import org.apache.kafka.connect.source.SourceTaskContext;
-import org.apache.kafka.connect.storage.OffsetStorageReader;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
@@ -32,7 +28,7 @@ import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
 /** The task and the shard listing against a scripted Kinesis: faults kinesalite never shows. */
 class KinesisTaskFaultsTest {
   private final FakeKinesis kinesis = new FakeKinesis();
-  private final Map<Map<String, Object>, Map<String, Object>> savedOffsets = new HashMap<>();
+  private final FakeTaskContext context = new FakeTaskContext();
 
   private KinesisSourceTask startTask(String startOffset, ShardInfo... shards) {
     Map<String, String> props = new HashMap<>();
@@ -43,7 +39,7 @@ class KinesisTaskFaultsTest {
     props.put("kinesis.idle.wait.ms", "200");
     props.put(KinesisSourceConfig.TASK_SHARDS, ShardInfo.encodeAll(List.of(shards)));
     KinesisSourceTask task = new KinesisSourceTask(config -> kinesis);
-    task.initialize(new Context());
+    task.initialize(context);
     task.start(props);
     return task;
   }
@@ -120,7 +116,8 @@ class KinesisTaskFaultsTest {
 
   @Test
   void aSavedPositionWinsAndAChildWaitsForItsParentsEnd() throws Exception {
-    savedOffsets.put(ShardPosition.partition("s", "parent"), ShardPosition.after("41").toOffset());
+    context.savedOffsets.put(
+        ShardPosition.partition("s", "parent"), ShardPosition.after("41").toOffset());
     KinesisSourceTask task =
         startTask(
             "-1",
@@ -214,37 +211,5 @@ class KinesisTaskFaultsTest {
             new ShardInfo("a", List.of(), true), new ShardInfo("b", List.of("a"), false));
     assertThat(kinesis.listRequests.get(1).streamName()).isNull();
     assertThat(kinesis.listRequests.get(1).nextToken()).isEqualTo("page-2");
-  }
-
-  private final class Context implements SourceTaskContext {
-    @Override
-    public Map<String, String> configs() {
-      return Map.of();
-    }
-
-    @Override
-    public OffsetStorageReader offsetStorageReader() {
-      return new OffsetStorageReader() {
-        @Override
-        public <T> Map<String, Object> offset(Map<String, T> partition) {
-          return savedOffsets.get(partition);
-        }
-
-        @Override
-        public <T> Map<Map<String, T>, Map<String, Object>> offsets(
-            Collection<Map<String, T>> partitions) {
-          Map<Map<String, T>, Map<String, Object>> result = new HashMap<>();
-          for (Map<String, T> partition : partitions) {
-            result.put(partition, savedOffsets.get(partition));
-          }
-          return result;
-        }
-      };
-    }
-
-    @Override
-    public PluginMetrics pluginMetrics() {
-      return null;
-    }
   }
 }

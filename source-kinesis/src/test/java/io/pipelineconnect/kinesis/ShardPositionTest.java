@@ -29,5 +29,14 @@ class ShardPositionTest {
     ShardPosition end = ShardPosition.end("99");
     assertThat(ShardPosition.fromOffset(end.toOffset())).isEqualTo(end);
     assertThat(ShardPosition.fromOffset(null)).isNull();
+    ShardPosition inside = ShardPosition.afterSubRecord("7", 3, false);
+    assertThat(ShardPosition.fromOffset(inside.toOffset())).isEqualTo(inside);
+    assertThat(inside.insideAggregate()).isTrue();
+    ShardPosition lastSub = ShardPosition.afterSubRecord("7", 4, true);
+    assertThat(ShardPosition.fromOffset(lastSub.toOffset())).isEqualTo(lastSub);
+    assertThat(lastSub.insideAggregate()).isFalse();
+    // Whole numbers may come back as Integer from some offset stores.
+    assertThat(ShardPosition.fromOffset(Map.of("sequence", "7", "sub_sequence", 3)))
+        .isEqualTo(inside);
   }
 }
