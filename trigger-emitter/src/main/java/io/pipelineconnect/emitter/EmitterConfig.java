@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -62,6 +63,21 @@ public final class EmitterConfig extends AbstractConfig {
       "Messages (key plus value) larger than this are not sent: they stay in the outbox marked"
           + " failed, with the reason. Keep it at or below the producer's max.request.size.";
   static final int MAX_MESSAGE_BYTES_DEFAULT = 1_000_000;
+
+  public static final String RETENTION_MS = "emitter.retention.ms";
+  static final String RETENTION_MS_DOC =
+      "How long relayed messages stay in the outbox after Connect has committed their offsets"
+          + " (marked with relayed_at, never relayed again), e.g. for audit or a replay by hand."
+          + " 0 deletes them as soon as their offsets are committed.";
+  static final long RETENTION_MS_DEFAULT = 0;
+
+  public static final String KAFKA_BOOTSTRAP_SERVERS = "kafka.bootstrap.servers";
+  static final String KAFKA_BOOTSTRAP_SERVERS_DOC =
+      "Kafka bootstrap servers the task asks how many partitions a topic has (a task cannot see"
+          + " its worker's), so a message naming a partition its topic lacks is marked failed in"
+          + " the outbox, with the reason, instead of failing the task on every restart. Unset:"
+          + " such a message fails the task, naming it. Further admin-client settings (security)"
+          + " take the prefix 'kafka.', e.g. kafka.security.protocol.";
 
   /** Task-only: the buckets a task relays. */
   static final String TASK_BUCKETS = "emitter.task.buckets";
@@ -173,6 +189,27 @@ public final class EmitterConfig extends AbstractConfig {
             ++order,
             Width.SHORT,
             "Max message bytes")
+        .define(
+            RETENTION_MS,
+            Type.LONG,
+            RETENTION_MS_DEFAULT,
+            ConfigDef.Range.atLeast(0),
+            Importance.LOW,
+            RETENTION_MS_DOC,
+            RELAY_GROUP,
+            ++order,
+            Width.SHORT,
+            "Retention of relayed messages (ms)")
+        .define(
+            KAFKA_BOOTSTRAP_SERVERS,
+            Type.STRING,
+            null,
+            Importance.MEDIUM,
+            KAFKA_BOOTSTRAP_SERVERS_DOC,
+            RELAY_GROUP,
+            ++order,
+            Width.LONG,
+            "Kafka bootstrap servers")
         .defineInternal(TASK_BUCKETS, Type.LIST, "", Importance.LOW);
     return def;
   }
@@ -211,6 +248,20 @@ public final class EmitterConfig extends AbstractConfig {
 
   public int maxMessageBytes() {
     return getInt(MAX_MESSAGE_BYTES);
+  }
+
+  public Duration retention() {
+    return Duration.ofMillis(getLong(RETENTION_MS));
+  }
+
+  /** Admin-client settings for partition counts, when kafka.bootstrap.servers is set. */
+  public Optional<Map<String, Object>> kafkaAdminSettings() {
+    if (getString(KAFKA_BOOTSTRAP_SERVERS) == null) {
+      return Optional.empty();
+    }
+    Map<String, Object> settings = originalsWithPrefix("kafka.");
+    settings.put("bootstrap.servers", getString(KAFKA_BOOTSTRAP_SERVERS));
+    return Optional.of(settings);
   }
 
   /** The buckets assigned to this task. */

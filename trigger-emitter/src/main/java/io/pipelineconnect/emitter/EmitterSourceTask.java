@@ -12,6 +12,7 @@ import java.util.Deque;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.errors.RetriableException;
@@ -44,6 +45,7 @@ public class EmitterSourceTask extends SourceTask {
   private Connection relayConnection;
   private Connection cleanupConnection;
   private volatile boolean stopping;
+  private TopicPartitionCounts partitionCounts;
   private long lockNamespace;
 
   @Override
@@ -56,6 +58,7 @@ public class EmitterSourceTask extends SourceTask {
     config = new EmitterConfig(props);
     relay = new OutboxRelay(config.schema());
     assigned = config.taskBuckets();
+    partitionCounts = config.kafkaAdminSettings().map(TopicPartitionCounts::new).orElse(null);
     stopping = false;
     log.info("Emitter task relaying buckets {} of {}.outbox", assigned, config.schema());
   }
@@ -73,13 +76,14 @@ public class EmitterSourceTask extends SourceTask {
         return null;
       }
       if (!redo.isEmpty()) {
-        return records(drainRedo());
+        return records(withoutPoison(db, drainRedo()));
       }
       List<OutboxMessage> messages = claim(db);
       if (messages.isEmpty()) {
         awaitNotification(db);
         messages = claim(db);
       }
+      messages = withoutPoison(db, messages);
       return messages.isEmpty() ? null : records(messages);
     } catch (SQLException e) {
       closeConnections();
@@ -94,6 +98,35 @@ public class EmitterSourceTask extends SourceTask {
 
   private List<OutboxMessage> claim(Connection db) throws SQLException {
     return relay.claim(db, List.copyOf(owned), config.batchSize(), config.maxMessageBytes());
+  }
+
+  /**
+   * Marks failed, in the outbox, the messages naming a partition their topic lacks: sent, each
+   * would fail the task on every restart. Only checked when kafka.bootstrap.servers is set.
+   */
+  private List<OutboxMessage> withoutPoison(Connection db, List<OutboxMessage> messages)
+      throws SQLException {
+    if (partitionCounts == null) {
+      return messages;
+    }
+    List<OutboxMessage> sendable = new ArrayList<>(messages.size());
+    for (OutboxMessage message : messages) {
+      Optional<String> problem =
+          message.partition() == null
+              ? Optional.empty()
+              : partitionCounts.problem(message.topic(), message.partition());
+      if (problem.isPresent()) {
+        log.warn(
+            "Outbox message {} for topic {} is not sent and stays in the outbox marked failed: {}",
+            message.id(),
+            message.topic(),
+            problem.get());
+        relay.markFailed(db, message.id(), problem.get());
+      } else {
+        sendable.add(message);
+      }
+    }
+    return sendable;
   }
 
   private List<OutboxMessage> drainRedo() {
@@ -197,7 +230,7 @@ public class EmitterSourceTask extends SourceTask {
           OutboxMessage.Position.fromOffset(
               committed.get(OutboxMessage.sourcePartition(config.schema(), bucket)));
       if (position != null) {
-        deleted += relay.deleteCommitted(db, bucket, position);
+        deleted += relay.settleCommitted(db, bucket, position, config.retention());
       }
     }
     log.debug("Deleted {} relayed messages from the outbox", deleted);
@@ -207,6 +240,9 @@ public class EmitterSourceTask extends SourceTask {
   public void stop() {
     stopping = true;
     closeConnections();
+    if (partitionCounts != null) {
+      partitionCounts.close();
+    }
     log.info("Emitter task for buckets {} stopped", assigned);
   }
 

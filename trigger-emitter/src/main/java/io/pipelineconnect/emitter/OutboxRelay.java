@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -82,7 +83,7 @@ final class OutboxRelay {
             "SELECT id, bucket, topic, kafka_partition, key, message, relay_batch FROM "
                 + schema
                 + ".outbox WHERE bucket = ANY (?) AND relay_batch IS NOT NULL"
-                + " ORDER BY relay_batch, id")) {
+                + " AND relayed_at IS NULL ORDER BY relay_batch, id")) {
       query.setArray(1, connection.createArrayOf("int4", buckets.toArray()));
       try (ResultSet rs = query.executeQuery()) {
         while (rs.next()) {
@@ -94,23 +95,60 @@ final class OutboxRelay {
     return messages;
   }
 
-  /** Deletes the bucket's messages at or before the committed position; returns how many. */
-  int deleteCommitted(Connection connection, int bucket, OutboxMessage.Position committed)
+  /**
+   * Settles the bucket's messages at or before the committed position: deletes them, or with a
+   * retention marks them relayed and deletes the ones relayed longer ago than that. Returns how
+   * many were deleted.
+   */
+  int settleCommitted(
+      Connection connection, int bucket, OutboxMessage.Position committed, Duration retention)
       throws SQLException {
-    try (PreparedStatement delete =
-        connection.prepareStatement(
-            "DELETE FROM "
-                + schema
-                + ".outbox WHERE bucket = ? AND relay_batch IS NOT NULL"
-                + " AND (relay_batch < ? OR (relay_batch = ? AND id <= ?))")) {
-      delete.setInt(1, bucket);
-      delete.setLong(2, committed.batch());
-      delete.setLong(3, committed.batch());
-      delete.setLong(4, committed.id());
-      int deleted = delete.executeUpdate();
-      connection.commit();
-      return deleted;
+    String covered =
+        " WHERE bucket = ? AND relay_batch IS NOT NULL AND relayed_at IS NULL"
+            + " AND (relay_batch < ? OR (relay_batch = ? AND id <= ?))";
+    String settle =
+        retention.isZero()
+            ? "DELETE FROM " + schema + ".outbox" + covered
+            : "UPDATE " + schema + ".outbox SET relayed_at = now()" + covered;
+    int deleted;
+    try (PreparedStatement statement = connection.prepareStatement(settle)) {
+      statement.setInt(1, bucket);
+      statement.setLong(2, committed.batch());
+      statement.setLong(3, committed.batch());
+      statement.setLong(4, committed.id());
+      int settled = statement.executeUpdate();
+      deleted = retention.isZero() ? settled : 0;
     }
+    if (!retention.isZero()) {
+      try (PreparedStatement expire =
+          connection.prepareStatement(
+              "DELETE FROM "
+                  + schema
+                  + ".outbox WHERE bucket = ? AND relayed_at < now() - ? * interval '1 ms'")) {
+        expire.setInt(1, bucket);
+        expire.setLong(2, retention.toMillis());
+        deleted = expire.executeUpdate();
+      }
+    }
+    connection.commit();
+    return deleted;
+  }
+
+  /**
+   * Takes a claimed message back out of its relay batch and marks it failed with the reason: it
+   * stays in the outbox for an operator, and is never produced.
+   */
+  void markFailed(Connection connection, long id, String reason) throws SQLException {
+    try (PreparedStatement fail =
+        connection.prepareStatement(
+            "UPDATE "
+                + schema
+                + ".outbox SET relay_batch = NULL, failed_reason = ? WHERE id = ?")) {
+      fail.setString(1, reason);
+      fail.setLong(2, id);
+      fail.executeUpdate();
+    }
+    connection.commit();
   }
 
   private static OutboxMessage read(ResultSet rs, long batch) throws SQLException {

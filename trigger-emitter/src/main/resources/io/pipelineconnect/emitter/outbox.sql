@@ -26,10 +26,15 @@ CREATE TABLE IF NOT EXISTS ${schema}.outbox (
   -- The relay batch that claimed the row; NULL until claimed. Claimed rows are deleted once
   -- Connect has committed their offsets.
   relay_batch bigint,
-  -- Set when the row can never be produced (e.g. larger than the connector's limit): kept here,
-  -- with the reason, instead of being lost.
-  failed_reason text
+  -- Set when the row can never be produced (e.g. larger than the connector's limit, or a
+  -- partition its topic lacks): kept here, with the reason, instead of being lost.
+  failed_reason text,
+  -- Set once Connect has committed the row's offset, when emitter.retention.ms keeps relayed
+  -- rows for a while instead of deleting them at once; such rows are never relayed again.
+  relayed_at timestamptz
 );
+-- Outboxes installed by an earlier version lack the column.
+ALTER TABLE ${schema}.outbox ADD COLUMN IF NOT EXISTS relayed_at timestamptz;
 CREATE INDEX IF NOT EXISTS outbox_unclaimed ON ${schema}.outbox (bucket, id)
   WHERE relay_batch IS NULL AND failed_reason IS NULL;
 CREATE INDEX IF NOT EXISTS outbox_claimed ON ${schema}.outbox (bucket, relay_batch, id)

@@ -341,6 +341,81 @@ class EmitterSourceIT {
   }
 
   @Test
+  void aMessageForAPartitionTheTopicLacksIsMarkedFailedAndTheRestFlow() throws Exception {
+    cluster.kafka().createTopic("narrow", 1);
+    Map<String, String> props = emitterConfig();
+    props.put("kafka.bootstrap.servers", cluster.kafka().bootstrapServers());
+    startEmitter("emit-narrow", props);
+    sql(
+        "SELECT pipeline_kafka.produce_message('narrow', 'before'::bytea)",
+        "SELECT pipeline_kafka.produce_message('narrow', 'nowhere'::bytea, partition := 5)",
+        "SELECT pipeline_kafka.produce_message('narrow', 'after'::bytea, partition := 0)");
+
+    Awaitility.await("good messages relayed, the bad one left")
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> outboxSize() == 1);
+    List<String> values = new ArrayList<>();
+    cluster.kafka().consumeAll(30_000, "narrow").forEach(r -> values.add(text(r.value())));
+    assertThat(values).containsExactlyInAnyOrder("before", "after");
+    assertThat(queryText("SELECT failed_reason FROM pipeline_kafka.outbox"))
+        .isEqualTo("partition 5 does not exist: topic narrow has 1 partition");
+    cluster
+        .connect()
+        .assertions()
+        .assertConnectorAndAtLeastNumTasksAreRunning("emit-narrow", 1, "task failed");
+  }
+
+  @Test
+  void withRetentionRelayedMessagesStayMarkedNeverRelayedAgainAndExpire() throws Exception {
+    cluster.kafka().createTopic("kept", 1);
+    Map<String, String> props = emitterConfig();
+    props.put("emitter.retention.ms", "3600000");
+    startEmitter("emit-kept", props);
+    for (int i = 0; i < 20; i++) {
+      sql("SELECT pipeline_kafka.produce_message('kept', 'm" + i + "'::bytea)");
+    }
+    Awaitility.await("all marked relayed")
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> relayedCount() == 20);
+    assertThat(outboxSize()).isEqualTo(20);
+
+    // Kept rows are history, not work: a restart does not relay them again.
+    cluster.connect().restartConnectorAndTasks("emit-kept", false, true, false);
+    sql("SELECT pipeline_kafka.produce_message('kept', 'm20'::bytea)");
+    Awaitility.await("the new one marked relayed")
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> relayedCount() == 21);
+    List<String> values = new ArrayList<>();
+    cluster.kafka().consumeAll(30_000, "kept").forEach(r -> values.add(text(r.value())));
+    assertThat(values).hasSize(21).doesNotHaveDuplicates();
+
+    // Once older than the retention, they go.
+    sql("UPDATE pipeline_kafka.outbox SET relayed_at = now() - interval '2 hours'");
+    sql("SELECT pipeline_kafka.produce_message('kept', 'm21'::bytea)");
+    Awaitility.await("expired rows deleted, the newest kept")
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> outboxSize() == 1 && relayedCount() == 1);
+    assertThat(queryText("SELECT convert_from(message, 'UTF8') FROM pipeline_kafka.outbox"))
+        .isEqualTo("m21");
+  }
+
+  private long relayedCount() {
+    return Long.parseLong(
+        queryText("SELECT count(*) FROM pipeline_kafka.outbox WHERE relayed_at IS NOT NULL"));
+  }
+
+  private String queryText(String sql) {
+    try (Connection connection = server.connect(db);
+        Statement statement = connection.createStatement();
+        ResultSet rs = statement.executeQuery(sql)) {
+      rs.next();
+      return rs.getString(1);
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
   void errorsToleranceAllIsRejectedAtValidation() {
     Map<String, String> props = emitterConfig();
     props.put("name", "emit-tolerant");

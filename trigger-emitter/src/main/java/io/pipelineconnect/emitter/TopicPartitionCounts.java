@@ -1,0 +1,102 @@
+package io.pipelineconnect.emitter;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.connect.errors.RetriableException;
+
+/**
+ * How many partitions a topic has, asked of Kafka with an admin client, so a message naming a
+ * partition its topic lacks can be marked failed instead of failing the task on every restart.
+ *
+ * <p>Counts are cached; a partition beyond the cached count asks again (topics gain partitions), at
+ * most once per {@link #REFRESH} per topic. A topic Kafka does not know yet (it may be created
+ * automatically on the first send) is not judged.
+ */
+final class TopicPartitionCounts implements AutoCloseable {
+  static final Duration REFRESH = Duration.ofSeconds(10);
+  private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+  private final Map<String, Object> adminSettings;
+  private final Map<String, Known> counts = new HashMap<>();
+  private Admin admin;
+
+  private record Known(int partitions, long askedNanos) {}
+
+  TopicPartitionCounts(Map<String, Object> adminSettings) {
+    this.adminSettings = adminSettings;
+  }
+
+  /** Why the partition cannot be produced to, if it cannot; empty when it exists or is unknown. */
+  Optional<String> problem(String topic, int partition) {
+    Known known = counts.get(topic);
+    if (known == null
+        || (partition >= known.partitions()
+            && System.nanoTime() - known.askedNanos() > REFRESH.toNanos())) {
+      OptionalInt asked = ask(topic);
+      if (asked.isEmpty()) {
+        return Optional.empty();
+      }
+      known = new Known(asked.getAsInt(), System.nanoTime());
+      counts.put(topic, known);
+    }
+    if (partition < known.partitions()) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        "partition "
+            + partition
+            + " does not exist: topic "
+            + topic
+            + " has "
+            + known.partitions()
+            + " partition"
+            + (known.partitions() == 1 ? "" : "s"));
+  }
+
+  private OptionalInt ask(String topic) {
+    try {
+      TopicDescription description =
+          admin()
+              .describeTopics(List.of(topic))
+              .allTopicNames()
+              .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+              .get(topic);
+      return OptionalInt.of(description.partitions().size());
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+        return OptionalInt.empty();
+      }
+      throw new RetriableException("Could not describe topic " + topic + ": " + e.getCause(), e);
+    } catch (TimeoutException e) {
+      throw new RetriableException("Timed out describing topic " + topic, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new RetriableException("Interrupted while describing topic " + topic, e);
+    }
+  }
+
+  private Admin admin() {
+    if (admin == null) {
+      admin = Admin.create(adminSettings);
+    }
+    return admin;
+  }
+
+  @Override
+  public void close() {
+    if (admin != null) {
+      admin.close(Duration.ofSeconds(5));
+      admin = null;
+    }
+  }
+}
