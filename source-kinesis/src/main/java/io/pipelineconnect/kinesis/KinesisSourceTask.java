@@ -4,8 +4,8 @@ import io.pipelineconnect.common.Version;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -19,6 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
+import software.amazon.awssdk.services.kinesis.model.ChildShard;
 import software.amazon.awssdk.services.kinesis.model.ExpiredIteratorException;
 import software.amazon.awssdk.services.kinesis.model.GetRecordsResponse;
 import software.amazon.awssdk.services.kinesis.model.GetShardIteratorRequest;
@@ -44,7 +45,8 @@ public class KinesisSourceTask extends SourceTask {
 
   private KinesisSourceConfig config;
   private KinesisClient kinesis;
-  private final Map<String, ShardReader> readers = new HashMap<>();
+  // Insertion order: shards are polled in the order they were assigned, children after parents.
+  private final Map<String, ShardReader> readers = new LinkedHashMap<>();
   private final Set<String> familyShards = new HashSet<>();
   private volatile boolean stopping;
   private List<ShardInfo> shards = List.of();
@@ -113,7 +115,8 @@ public class KinesisSourceTask extends SourceTask {
     List<SourceRecord> records = new ArrayList<>();
     long now = System.currentTimeMillis();
     long earliest = Long.MAX_VALUE;
-    for (ShardReader reader : readers.values()) {
+    // A copy: a shard that ends may add its children to the readers.
+    for (ShardReader reader : List.copyOf(readers.values())) {
       if (stopping) {
         break;
       }
@@ -157,7 +160,9 @@ public class KinesisSourceTask extends SourceTask {
       GetRecordsResponse response =
           kinesis.getRecords(r -> r.shardIterator(reader.iterator).limit(config.batchSize()));
       int before = out.size();
+      long bytes = 0;
       for (Record record : response.records()) {
+        bytes += record.data().asByteBuffer().remaining();
         deliver(reader, record, out);
       }
       metrics.recordsDelivered(out.size() - before);
@@ -171,12 +176,14 @@ public class KinesisSourceTask extends SourceTask {
         out.add(marker(reader.shard, reader.position, "SHARD_END"));
         log.info("Shard {} of {} read to its end", reader.shard.id(), config.stream());
         reader.succeeded(now, 0);
+        adoptChildren(response.childShards());
         return;
       }
       boolean caughtUp =
           response.records().isEmpty()
               || (response.millisBehindLatest() != null && response.millisBehindLatest() == 0);
-      reader.succeeded(now, caughtUp ? config.idleWait().toMillis() : 0);
+      reader.succeeded(
+          now, Math.max(caughtUp ? config.idleWait().toMillis() : 0, ShardReader.readPause(bytes)));
     } catch (ExpiredIteratorException e) {
       // Ask for a fresh iterator after the last sequence number delivered.
       log.info(
@@ -211,6 +218,36 @@ public class KinesisSourceTask extends SourceTask {
           "Could not reach Kinesis for shard {}, backing off: {}",
           reader.shard.id(),
           e.getMessage());
+    }
+  }
+
+  /**
+   * Starts reading the children that GetRecords named at a parent's SHARD_END, without waiting for
+   * the connector's shard monitor to notice the reshard and reassign tasks. Only children whose
+   * parents all belong to this task: it alone can tell when they are all finished, which keeps
+   * per-key order. Others (a merge with a parent in another task) wait for the reassignment. A
+   * child that is read again after a restart resumes from its saved offset.
+   */
+  private void adoptChildren(List<ChildShard> children) {
+    for (ChildShard child : children) {
+      if (readers.containsKey(child.shardId())
+          || !readers.keySet().containsAll(child.parentShards())) {
+        continue;
+      }
+      ShardInfo shard = new ShardInfo(child.shardId(), child.parentShards(), false);
+      ShardPosition saved =
+          ShardPosition.fromOffset(
+              context
+                  .offsetStorageReader()
+                  .offset(ShardPosition.partition(config.stream(), shard.id())));
+      familyShards.add(shard.id());
+      readers.put(shard.id(), new ShardReader(shard, saved));
+      log.info(
+          "Shard {} of {} is a child of {}: read here once its parents ended ({})",
+          shard.id(),
+          config.stream(),
+          child.parentShards(),
+          saved == null ? "from its beginning" : "resumes from " + saved);
     }
   }
 

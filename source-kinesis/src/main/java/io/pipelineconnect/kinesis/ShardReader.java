@@ -6,10 +6,14 @@ import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
 
 /**
  * One shard's reading state in a task: its iterator, where it stands, and when it may be asked
- * again (Kinesis allows 5 GetRecords calls per second per shard; throttling backs off with jitter).
+ * again (Kinesis allows 5 GetRecords calls and 2 MB per second per shard; throttling backs off with
+ * jitter).
  */
 final class ShardReader {
   static final long MIN_CALL_INTERVAL_MS = 200;
+
+  /** Kinesis's read limit per shard: 2 MiB/s, shared by every consumer of the shard. */
+  static final long MAX_READ_BYTES_PER_SECOND = 2L * 1024 * 1024;
 
   final ShardInfo shard;
   String iterator;
@@ -67,6 +71,14 @@ final class ShardReader {
     failures++;
     long ceiling = Math.min(maxBackoffMs, MIN_CALL_INTERVAL_MS << Math.min(16, failures));
     nextCallAtMs = nowMs + MIN_CALL_INTERVAL_MS + ThreadLocalRandom.current().nextLong(ceiling);
+  }
+
+  /**
+   * How long to wait after a call that returned {@code bytes}, so the shard is read at no more than
+   * 2 MiB/s: a call that returned 10 MB is, as Kinesis demands, followed by 5 s without one.
+   */
+  static long readPause(long bytes) {
+    return bytes * 1000 / MAX_READ_BYTES_PER_SECOND;
   }
 
   void succeeded(long nowMs, long waitMs) {

@@ -14,6 +14,7 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.services.kinesis.model.ChildShard;
 import software.amazon.awssdk.services.kinesis.model.ExpiredIteratorException;
 import software.amazon.awssdk.services.kinesis.model.GetRecordsResponse;
 import software.amazon.awssdk.services.kinesis.model.KinesisException;
@@ -136,6 +137,65 @@ class KinesisTaskFaultsTest {
     assertThat(kinesis.iteratorRequests.get(1).shardId()).isEqualTo("child");
     assertThat(kinesis.iteratorRequests.get(1).shardIteratorType())
         .isEqualTo(ShardIteratorType.TRIM_HORIZON);
+  }
+
+  @Test
+  void childShardsNamedAtShardEndAreReadWithoutWaitingForTheMonitor() throws Exception {
+    context.savedOffsets.put(
+        ShardPosition.partition("s", "parent"), ShardPosition.after("41").toOffset());
+    context.savedOffsets.put(
+        ShardPosition.partition("s", "split-b"), ShardPosition.after("207").toOffset());
+    KinesisSourceTask task = startTask("-1", new ShardInfo("parent", List.of(), false));
+    // The parent ends, split in two; a merge child also has a parent this task does not read.
+    kinesis.getRecords.add(
+        () ->
+            records(null, "42").toBuilder()
+                .childShards(
+                    child("split-a", "parent"),
+                    child("split-b", "parent"),
+                    child("merged", "parent", "elsewhere"))
+                .build());
+    assertThat(pollUntilRecords(task))
+        .extracting(SourceRecord::topic)
+        .containsExactly("t", "t.kinesis-markers");
+
+    kinesis.getRecords.add(() -> records("a-2", "100"));
+    kinesis.getRecords.add(() -> records("b-2", "208"));
+    List<SourceRecord> children = new ArrayList<>();
+    Awaitility.await("records of both children")
+        .atMost(java.time.Duration.ofSeconds(10))
+        .until(
+            () -> {
+              List<SourceRecord> polled = task.poll();
+              if (polled != null) {
+                children.addAll(polled);
+              }
+              return children.size() >= 2;
+            });
+    assertThat(children)
+        .extracting(r -> (Object) r.sourcePartition().get("shard"))
+        .containsExactly("split-a", "split-b");
+    // A new child from its beginning, one read before from after its saved sequence number;
+    // the merge child is left to the connector, which sees both its parents.
+    assertThat(kinesis.iteratorRequests)
+        .extracting(r -> r.shardId() + " " + r.shardIteratorType())
+        .containsExactly(
+            "parent AFTER_SEQUENCE_NUMBER",
+            "split-a TRIM_HORIZON",
+            "split-b AFTER_SEQUENCE_NUMBER");
+    assertThat(kinesis.iteratorRequests.get(2).startingSequenceNumber()).isEqualTo("207");
+  }
+
+  private static ChildShard child(String id, String... parents) {
+    return ChildShard.builder().shardId(id).parentShards(parents).build();
+  }
+
+  @Test
+  void aShardIsReadAtNoMoreThanTwoMebibytesPerSecond() {
+    assertThat(ShardReader.readPause(0)).isZero();
+    assertThat(ShardReader.readPause(1024 * 1024)).isEqualTo(500);
+    // Kinesis: after a GetRecords call that returned 10 MB, none for 5 seconds.
+    assertThat(ShardReader.readPause(10L * 1024 * 1024)).isEqualTo(5000);
   }
 
   @Test
