@@ -97,6 +97,9 @@ public final class PipelineSinkConfig extends AbstractConfig {
       "Wait before the first retry; doubled on each further retry, up to one minute.";
   static final long RETRY_BACKOFF_MS_DEFAULT = 1000;
 
+  /** Task-only: the task's index, set by the connector; names its metrics on older workers. */
+  static final String TASK_INDEX = "sink.task.index";
+
   public static final ConfigDef CONFIG_DEF = configDef();
 
   /** Where a partition with no saved offset starts. */
@@ -295,6 +298,7 @@ public final class PipelineSinkConfig extends AbstractConfig {
             ++order,
             Width.SHORT,
             "Retry backoff (ms)");
+    def.defineInternal(TASK_INDEX, Type.INT, 0, Importance.LOW);
     return def;
   }
 
@@ -344,6 +348,10 @@ public final class PipelineSinkConfig extends AbstractConfig {
   /** The configured COPY column list; empty means "all insertable columns". */
   public List<String> columns() {
     return columns;
+  }
+
+  int taskIndex() {
+    return getInt(TASK_INDEX);
   }
 
   public int batchSize() {

@@ -54,7 +54,9 @@ public class PipelineSinkConnector extends SinkConnector {
     // Connect spreads the topics' partitions over the tasks through the consumer group.
     List<Map<String, String>> configs = new ArrayList<>(maxTasks);
     for (int i = 0; i < maxTasks; i++) {
-      configs.add(props);
+      Map<String, String> task = new HashMap<>(props);
+      task.put(PipelineSinkConfig.TASK_INDEX, String.valueOf(i));
+      configs.add(task);
     }
     return configs;
   }

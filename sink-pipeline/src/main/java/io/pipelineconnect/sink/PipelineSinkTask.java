@@ -49,6 +49,7 @@ public class PipelineSinkTask extends SinkTask {
   private StreamingCopy stream;
   private StartOffsets startOffsets;
   private ErrantRecordReporter reporter;
+  private SinkTaskMetrics metrics;
   private Connection connection;
 
   /** The next offset to write per partition, as committed in the database. */
@@ -84,6 +85,7 @@ public class PipelineSinkTask extends SinkTask {
     targets = TargetResolver.from(config);
     startOffsets = new StartOffsets(config.kafkaAdminSettings());
     reporter = errantRecordReporter();
+    metrics = SinkTaskMetrics.create(context, connectorName, config.taskIndex());
     batchSize = config.batchSize();
     maxBytes = config.maxBytes();
     lingerNanos = config.linger().toNanos();
@@ -294,6 +296,7 @@ public class PipelineSinkTask extends SinkTask {
   }
 
   private void writeBatch() throws SQLException {
+    long started = System.nanoTime();
     Connection db = connection();
     // The streamed rows join the transaction first; the offsets check below covers them too,
     // and a rollback there undoes them.
@@ -330,6 +333,7 @@ public class PipelineSinkTask extends SinkTask {
     offsets.save(db, batch.nextOffsets());
     awaitReports();
     commit(db);
+    metrics.batchCommitted(rows, System.nanoTime() - started);
     log.debug(
         "Committed {} rows from {} records, offsets {}",
         rows,
@@ -395,6 +399,7 @@ public class PipelineSinkTask extends SinkTask {
     }
     log.warn("Bad record {} sent to the errant record reporter: {}", describe(record), reason);
     batch.reported(reporter.report(record, new DataException(reason, cause)));
+    metrics.badRecord();
   }
 
   private void awaitReports() {
@@ -487,6 +492,9 @@ public class PipelineSinkTask extends SinkTask {
     closeConnection();
     if (startOffsets != null) {
       startOffsets.close();
+    }
+    if (metrics != null) {
+      metrics.close();
     }
     log.info("Sink task for {} stopped", connectorName);
   }

@@ -13,7 +13,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.metrics.Metrics;
+import org.apache.kafka.common.metrics.internals.PluginMetricsImpl;
 import org.apache.kafka.connect.errors.RetriableException;
 import org.apache.kafka.connect.sink.SinkRecord;
 import org.junit.jupiter.api.AfterEach;
@@ -75,6 +79,44 @@ class PipelineSinkTaskIT {
       records.add(new SinkRecord("t", 0, null, null, null, value, i));
     }
     return records;
+  }
+
+  @Test
+  void rowsCyclesAndBadRecordsShowInTheWorkersPluginMetrics() {
+    Metrics worker = new Metrics();
+    Map<String, String> taskTags = Map.of("connector", "direct", "task", "0");
+    RecordingSinkTaskContext context = new RecordingSinkTaskContext(config(), Set.of(P0));
+    context.pluginMetrics = new PluginMetricsImpl(worker, taskTags);
+    List<SinkRecord> reported = new ArrayList<>();
+    context.reporter =
+        (record, error) -> {
+          reported.add(record);
+          return CompletableFuture.completedFuture(null);
+        };
+    PipelineSinkTask task = new PipelineSinkTask();
+    task.initialize(context);
+    task.start(config());
+    task.open(List.of(P0));
+    tasks.add(task);
+
+    task.put(records(0, 10));
+    task.put(List.of());
+    List<SinkRecord> withBadRow = records(10, 15);
+    withBadRow.set(2, new SinkRecord("t", 0, null, null, null, "not-a-number\tx".getBytes(), 12));
+    task.put(withBadRow);
+    task.put(List.of());
+
+    assertThat(reported).extracting(SinkRecord::kafkaOffset).containsExactly(12L);
+    assertThat(metric(worker, taskTags, SinkTaskMetrics.ROWS_TOTAL)).isEqualTo(14.0);
+    assertThat(metric(worker, taskTags, SinkTaskMetrics.BATCHES_TOTAL)).isEqualTo(2.0);
+    assertThat(metric(worker, taskTags, SinkTaskMetrics.BAD_RECORDS_TOTAL)).isEqualTo(1.0);
+    assertThat((Double) metric(worker, taskTags, SinkTaskMetrics.BATCH_TIME_MAX)).isPositive();
+    assertThat((Double) metric(worker, taskTags, SinkTaskMetrics.ROWS_RATE)).isPositive();
+    worker.close();
+  }
+
+  private static Object metric(Metrics worker, Map<String, String> tags, String name) {
+    return worker.metric(new MetricName(name, "plugins", "", tags)).metricValue();
   }
 
   @Test

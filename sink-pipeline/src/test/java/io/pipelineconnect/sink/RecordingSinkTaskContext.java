@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.metrics.PluginMetrics;
+import org.apache.kafka.connect.sink.ErrantRecordReporter;
 import org.apache.kafka.connect.sink.SinkTaskContext;
 
 /**
@@ -13,6 +14,13 @@ import org.apache.kafka.connect.sink.SinkTaskContext;
 final class RecordingSinkTaskContext implements SinkTaskContext {
   final Map<TopicPartition, Long> rewinds = new HashMap<>();
   long timeout = -1;
+
+  /** What pluginMetrics() offers: none, as on a worker whose metrics are off. */
+  PluginMetrics pluginMetrics;
+
+  /** The errant record reporter: none, as without a DLQ or errors.log.enable. */
+  ErrantRecordReporter reporter;
+
   private final Map<String, String> configs;
   private final Set<TopicPartition> assignment;
 
@@ -57,6 +65,11 @@ final class RecordingSinkTaskContext implements SinkTaskContext {
 
   @Override
   public PluginMetrics pluginMetrics() {
-    return null;
+    return pluginMetrics;
+  }
+
+  @Override
+  public ErrantRecordReporter errantRecordReporter() {
+    return reporter;
   }
 }
