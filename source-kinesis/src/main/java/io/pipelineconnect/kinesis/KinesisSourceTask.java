@@ -9,6 +9,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.errors.ConnectException;
@@ -38,10 +41,18 @@ import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
  * records of one partition key stay in order across splits and merges. Positions no data record
  * carries (a resolved LATEST start, a reached SHARD_END) go out as marker records, so they are
  * saved like any offset.
+ *
+ * <p>A fetcher thread calls GetRecords while Connect converts and sends what the last call
+ * returned: {@link #poll()} only hands over pages, one page a poll, so each page (and its offsets)
+ * is one producer transaction under exactly-once. At most one page waits in between: memory stays
+ * bounded (a page is at most 10 MB) and a slow Kafka slows the reading down.
  */
 public class KinesisSourceTask extends SourceTask {
   private static final Logger log = LoggerFactory.getLogger(KinesisSourceTask.class);
   private static final long MAX_SLEEP_MS = 500;
+
+  /** How long a poll waits for a page before returning to Connect with none. */
+  private static final long POLL_WAIT_MS = 100;
 
   private KinesisSourceConfig config;
   private KinesisClient kinesis;
@@ -52,6 +63,9 @@ public class KinesisSourceTask extends SourceTask {
   private List<ShardInfo> shards = List.of();
   private final Function<KinesisSourceConfig, KinesisClient> clients;
   private KinesisTaskMetrics metrics;
+  private final BlockingQueue<List<SourceRecord>> pages = new ArrayBlockingQueue<>(1);
+  private Thread fetcher;
+  private volatile RuntimeException fetchFailure;
 
   public KinesisSourceTask() {
     this(KinesisClientFactory::create);
@@ -82,7 +96,6 @@ public class KinesisSourceTask extends SourceTask {
         config.stream(),
         config.topic(),
         familyShards);
-    loadPositions();
   }
 
   /**
@@ -110,8 +123,49 @@ public class KinesisSourceTask extends SourceTask {
     }
   }
 
+  /**
+   * The next page of records the fetcher read, if one comes within {@link #POLL_WAIT_MS}; the
+   * fetcher's failure once every page read before it was handed over.
+   */
   @Override
   public List<SourceRecord> poll() throws InterruptedException {
+    if (fetcher == null) {
+      fetcher = new Thread(this::fetchPages, "kinesis-fetcher-" + config.stream());
+      fetcher.setDaemon(true);
+      fetcher.start();
+    }
+    List<SourceRecord> page = pages.poll(POLL_WAIT_MS, TimeUnit.MILLISECONDS);
+    if (page == null && fetchFailure != null) {
+      throw fetchFailure;
+    }
+    return page;
+  }
+
+  /** The fetcher thread: reads pages until the task stops or a read fails for good. */
+  private void fetchPages() {
+    try {
+      loadPositions();
+      while (!stopping) {
+        List<SourceRecord> page = fetchPage();
+        if (page != null) {
+          pages.put(page);
+        }
+      }
+    } catch (InterruptedException e) {
+      // Stopping.
+    } catch (RuntimeException | Error e) {
+      if (!stopping) {
+        log.error("Kinesis task for {} fails: {}", config.stream(), e.getMessage());
+        fetchFailure =
+            e instanceof RuntimeException failure
+                ? failure
+                : new ConnectException("Kinesis fetcher failed: " + e, e);
+      }
+    }
+  }
+
+  /** One pass over the shards that may be asked now; waits if none may. */
+  private List<SourceRecord> fetchPage() throws InterruptedException {
     List<SourceRecord> records = new ArrayList<>();
     long now = System.currentTimeMillis();
     long earliest = Long.MAX_VALUE;
@@ -384,6 +438,9 @@ public class KinesisSourceTask extends SourceTask {
   @Override
   public void stop() {
     stopping = true;
+    if (fetcher != null) {
+      fetcher.interrupt();
+    }
     if (kinesis != null) {
       kinesis.close();
     }

@@ -1,9 +1,10 @@
 package io.pipelineconnect.kinesis;
 
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
 import software.amazon.awssdk.services.kinesis.model.GetRecordsRequest;
@@ -18,16 +19,19 @@ import software.amazon.awssdk.services.kinesis.model.ListShardsResponse;
  * ListShards, errors. Each call takes the next scripted answer (or throws it).
  */
 final class FakeKinesis implements KinesisClient {
-  final Deque<Supplier<GetRecordsResponse>> getRecords = new ArrayDeque<>();
-  final Deque<Supplier<ListShardsResponse>> listShards = new ArrayDeque<>();
-  final List<GetShardIteratorRequest> iteratorRequests = new ArrayList<>();
-  final List<ListShardsRequest> listRequests = new ArrayList<>();
-  int iterators;
+  // Concurrent: the task's fetcher thread calls while the test scripts and checks.
+  final Deque<Supplier<GetRecordsResponse>> getRecords = new ConcurrentLinkedDeque<>();
+  final Deque<Supplier<ListShardsResponse>> listShards = new ConcurrentLinkedDeque<>();
+  final List<GetShardIteratorRequest> iteratorRequests = new CopyOnWriteArrayList<>();
+  final List<ListShardsRequest> listRequests = new CopyOnWriteArrayList<>();
+  private final AtomicInteger iterators = new AtomicInteger();
 
   @Override
   public GetShardIteratorResponse getShardIterator(GetShardIteratorRequest request) {
     iteratorRequests.add(request);
-    return GetShardIteratorResponse.builder().shardIterator("iterator-" + ++iterators).build();
+    return GetShardIteratorResponse.builder()
+        .shardIterator("iterator-" + iterators.incrementAndGet())
+        .build();
   }
 
   @Override

@@ -11,6 +11,7 @@ import java.util.Map;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.core.SdkBytes;
@@ -31,6 +32,13 @@ class KinesisTaskFaultsTest {
   private final FakeKinesis kinesis = new FakeKinesis();
   private final FakeTaskContext context = new FakeTaskContext();
 
+  private final List<KinesisSourceTask> started = new ArrayList<>();
+
+  @AfterEach
+  void stopTasks() {
+    started.forEach(KinesisSourceTask::stop);
+  }
+
   private KinesisSourceTask startTask(String startOffset, ShardInfo... shards) {
     Map<String, String> props = new HashMap<>();
     props.put("kinesis.stream", "s");
@@ -42,6 +50,7 @@ class KinesisTaskFaultsTest {
     KinesisSourceTask task = new KinesisSourceTask(config -> kinesis);
     task.initialize(context);
     task.start(props);
+    started.add(task);
     return task;
   }
 
@@ -86,7 +95,6 @@ class KinesisTaskFaultsTest {
           throw ProvisionedThroughputExceededException.builder().message("slow down").build();
         });
     kinesis.getRecords.add(() -> records("it-2", "1", "2"));
-    assertThat(task.poll()).isNull();
     List<SourceRecord> records = pollUntilRecords(task);
     assertThat(records)
         .extracting(r -> (Object) r.sourceOffset().get("sequence"))
@@ -105,7 +113,6 @@ class KinesisTaskFaultsTest {
         });
     kinesis.getRecords.add(() -> records("it-4", "12"));
     assertThat(pollUntilRecords(task)).hasSize(2);
-    assertThat(task.poll()).isNull();
     assertThat(pollUntilRecords(task))
         .extracting(r -> (Object) r.sourceOffset().get("sequence"))
         .containsExactly("12");
@@ -155,12 +162,13 @@ class KinesisTaskFaultsTest {
                     child("split-b", "parent"),
                     child("merged", "parent", "elsewhere"))
                 .build());
+    // The children are read in the order GetRecords named them.
+    kinesis.getRecords.add(() -> records("a-2", "100"));
+    kinesis.getRecords.add(() -> records("b-2", "208"));
     assertThat(pollUntilRecords(task))
         .extracting(SourceRecord::topic)
         .containsExactly("t", "t.kinesis-markers");
 
-    kinesis.getRecords.add(() -> records("a-2", "100"));
-    kinesis.getRecords.add(() -> records("b-2", "208"));
     List<SourceRecord> children = new ArrayList<>();
     Awaitility.await("records of both children")
         .atMost(java.time.Duration.ofSeconds(10))
@@ -225,17 +233,39 @@ class KinesisTaskFaultsTest {
                       AwsErrorDetails.builder().errorCode("UnrecognizedClientException").build())
                   .build();
         });
-    assertThatThrownBy(task::poll)
+    assertThat(failureOf(task))
         .isInstanceOf(ConnectException.class)
         .hasMessageContaining("credentials");
+    task.stop();
 
+    KinesisSourceTask another = startTask("-2", new ShardInfo("shard-0", List.of(), false));
     kinesis.getRecords.add(
         () -> {
           throw ResourceNotFoundException.builder().message("Stream s not found").build();
         });
-    assertThatThrownBy(task::poll)
+    assertThat(failureOf(another))
         .isInstanceOf(ConnectException.class)
         .hasMessageContaining("no longer exists");
+    // The failure stays: every later poll throws it, none returns as if all were well.
+    assertThatThrownBy(another::poll).isInstanceOf(ConnectException.class);
+  }
+
+  /** Polls until the task fails; returns what poll() threw. */
+  private static Throwable failureOf(KinesisSourceTask task) {
+    Throwable[] failure = new Throwable[1];
+    Awaitility.await("the task's failure")
+        .atMost(java.time.Duration.ofSeconds(10))
+        .until(
+            () -> {
+              try {
+                task.poll();
+                return false;
+              } catch (RuntimeException e) {
+                failure[0] = e;
+                return true;
+              }
+            });
+    return failure[0];
   }
 
   @Test
