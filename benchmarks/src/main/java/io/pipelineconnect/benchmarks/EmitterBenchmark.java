@@ -39,6 +39,7 @@ public final class EmitterBenchmark {
   private static final Duration STEADY = Duration.ofSeconds(15);
   private static final int WRITERS = 4;
   private static final int BACKLOG = 200_000;
+  private static final Duration WARM_UP = Duration.ofSeconds(3);
 
   public static void main(String[] args) throws Exception {
     EmbeddedKafkaCluster kafka = new EmbeddedKafkaCluster(1, new java.util.Properties());
@@ -92,6 +93,8 @@ public final class EmitterBenchmark {
       }
       latencies = Arrays.copyOf(latencies, n);
       Arrays.sort(latencies);
+      String perSecond = latencyPerSecond(arrival, commit);
+      long[] warmed = latenciesAfterWarmUp(arrival, commit);
 
       // Backlog: the connector paused, 200k messages committed, then resumed.
       BenchmarkWorker.put(worker, "connectors/emitter-bench/pause", "");
@@ -125,6 +128,16 @@ public final class EmitterBenchmark {
           latencies.length);
       System.out.printf(
           Locale.ROOT,
+          "  the same after the first %d s (JIT warm-up): p50 %d ms, p99 %d ms, max %d ms (%d"
+              + " messages)%n",
+          WARM_UP.toSeconds(),
+          percentile(warmed, 50),
+          percentile(warmed, 99),
+          warmed.length == 0 ? -1 : warmed[warmed.length - 1],
+          warmed.length);
+      System.out.println("  per second of the run (by commit time), p50/p99/max ms: " + perSecond);
+      System.out.printf(
+          Locale.ROOT,
           "  backlog of %d drained in %.2f s: %,.0f rows/s (from resume, includes task restart)%n",
           BACKLOG,
           drainSeconds,
@@ -133,6 +146,49 @@ public final class EmitterBenchmark {
       kafka.stop();
     }
     System.exit(0);
+  }
+
+  /**
+   * Latencies of the messages committed after the warm-up: the worker's first seconds of relaying
+   * run in the interpreter and say little about the steady state.
+   */
+  private static long[] latenciesAfterWarmUp(Map<Long, Long> arrival, Map<Long, Long> commit) {
+    long first = commit.values().stream().mapToLong(Long::longValue).min().orElse(0);
+    long warmedAt = first + WARM_UP.toMillis();
+    return arrival.entrySet().stream()
+        .filter(e -> commit.containsKey(e.getKey()) && commit.get(e.getKey()) >= warmedAt)
+        .mapToLong(e -> e.getValue() - commit.get(e.getKey()))
+        .sorted()
+        .toArray();
+  }
+
+  /** p50/p99/max per second of commit time: tells a warm-up transient from a steady cost. */
+  private static String latencyPerSecond(Map<Long, Long> arrival, Map<Long, Long> commit) {
+    long first = commit.values().stream().mapToLong(Long::longValue).min().orElse(0);
+    Map<Long, List<Long>> bySecond = new java.util.TreeMap<>();
+    arrival.forEach(
+        (message, arrived) -> {
+          Long committed = commit.get(message);
+          if (committed != null) {
+            bySecond
+                .computeIfAbsent((committed - first) / 1000, k -> new ArrayList<>())
+                .add(arrived - committed);
+          }
+        });
+    StringBuilder out = new StringBuilder();
+    bySecond.forEach(
+        (second, values) -> {
+          long[] sorted = values.stream().mapToLong(Long::longValue).sorted().toArray();
+          out.append(
+              String.format(
+                  Locale.ROOT,
+                  "%n    %2ds %4d/%4d/%4d",
+                  second,
+                  percentile(sorted, 50),
+                  percentile(sorted, 99),
+                  sorted[sorted.length - 1]));
+        });
+    return out.toString();
   }
 
   private static void awaitOutbox(PostgresServer postgres, String db) throws InterruptedException {

@@ -86,6 +86,10 @@ public final class SinkBenchmark {
       print("sink cold: create connector -> committed", cold, rows);
       print("sink warm: resume connector -> committed", warm, rows);
       print("plain COPY FROM STDIN (after)", baselineAgain, rows);
+      System.out.println("CPU seconds per process kind during each run (2 cores):");
+      System.out.println("  plain COPY (before): " + baseline.cpu());
+      System.out.println("  sink cold:           " + cold.cpu());
+      System.out.println("  sink warm:           " + warm.cpu());
       double base = Math.max(rate(baseline, rows), rate(baselineAgain, rows));
       System.out.printf(
           Locale.ROOT,
@@ -99,7 +103,18 @@ public final class SinkBenchmark {
     System.exit(0);
   }
 
-  private record Result(Duration elapsed) {}
+  /** The elapsed time of a run, and where the machine's CPU went meanwhile. */
+  private record Result(Duration elapsed, String cpu) {}
+
+  /** Names the JVMs in CPU figures; PostgreSQL backends are named by their command. */
+  private static Map<Long, String> processNames(ForkedConnectWorker connect) {
+    Map<Long, String> names = new java.util.HashMap<>();
+    names.put(ProcessHandle.current().pid(), "broker+driver");
+    if (connect != null) {
+      names.put(connect.pid(), "worker");
+    }
+    return names;
+  }
 
   private static double rate(Result result, int rows) {
     return rows / (result.elapsed().toNanos() / 1e9);
@@ -146,6 +161,7 @@ public final class SinkBenchmark {
     try (Connection c = postgres.connect(db);
         Statement s = c.createStatement()) {
       s.execute("TRUNCATE baseline");
+      CpuTime cpuBefore = CpuTime.snapshot(processNames(null));
       long start = System.nanoTime();
       try (InputStream in = Files.newInputStream(data)) {
         long copied =
@@ -156,7 +172,8 @@ public final class SinkBenchmark {
           throw new IllegalStateException("baseline copied " + copied);
         }
       }
-      return new Result(Duration.ofNanos(System.nanoTime() - start));
+      Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+      return new Result(elapsed, CpuTime.snapshot(processNames(null)).since(cpuBefore));
     }
   }
 
@@ -178,6 +195,7 @@ public final class SinkBenchmark {
 
   private static Result cold(
       ForkedConnectWorker connect, PostgresServer postgres, String db, int rows) throws Exception {
+    CpuTime cpuBefore = CpuTime.snapshot(processNames(connect));
     long start = System.nanoTime();
     BenchmarkWorker.put(
         connect, "connectors/sink-cold/config", connectorConfig(postgres, db, "cold"));
@@ -188,8 +206,9 @@ public final class SinkBenchmark {
         "  (cold: %.2f s from creating the connector to its first commit, then %.2f s)%n",
         (firstCommit - start) / 1e9,
         (end - firstCommit) / 1e9);
+    String cpu = CpuTime.snapshot(processNames(connect)).since(cpuBefore);
     checkRows(postgres, db, "cold", rows);
-    return new Result(Duration.ofNanos(end - start));
+    return new Result(Duration.ofNanos(end - start), cpu);
   }
 
   private static Result warm(
@@ -215,12 +234,14 @@ public final class SinkBenchmark {
       Thread.sleep(20);
     }
     loadTopic(kafka, data, "warm");
+    CpuTime cpuBefore = CpuTime.snapshot(processNames(connect));
     long start = System.nanoTime();
     BenchmarkWorker.put(connect, "connectors/sink-warm/resume", "");
     awaitCommitted(postgres, db, "warm", rows);
     long end = System.nanoTime();
+    String cpu = CpuTime.snapshot(processNames(connect)).since(cpuBefore);
     checkRows(postgres, db, "warm", rows);
-    return new Result(Duration.ofNanos(end - start));
+    return new Result(Duration.ofNanos(end - start), cpu);
   }
 
   /** Waits until the connector's offsets cover {@code rows} rows; returns the first commit time. */
