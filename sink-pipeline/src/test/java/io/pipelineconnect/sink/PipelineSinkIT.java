@@ -13,15 +13,19 @@ import io.pipelineconnect.testsupport.ConnectClusterExtension;
 import io.pipelineconnect.testsupport.KafkaConnectCluster;
 import io.pipelineconnect.testsupport.PostgresExtension;
 import io.pipelineconnect.testsupport.PostgresServer;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.header.Header;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -197,6 +201,18 @@ class PipelineSinkIT {
         db,
         "SELECT next_offset FROM pipeline_connect.sink_offsets WHERE connector = 'bad-sink'",
         50);
+
+    // The worker reports the task's plugin metrics (JMX here: the workers run in this JVM).
+    ObjectName task = new ObjectName("kafka.connect:type=plugins,connector=bad-sink,task=0");
+    MBeanServer jmx = ManagementFactory.getPlatformMBeanServer();
+    Awaitility.await("the sink's metrics")
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              assertThat(jmx.getAttribute(task, SinkTaskMetrics.ROWS_TOTAL)).isEqualTo(45.0);
+              assertThat(jmx.getAttribute(task, SinkTaskMetrics.BAD_RECORDS_TOTAL)).isEqualTo(5.0);
+            });
+    assertThat((Double) jmx.getAttribute(task, SinkTaskMetrics.BATCHES_TOTAL)).isPositive();
   }
 
   private static String header(ConsumerRecord<byte[], byte[]> record, String key) {
