@@ -120,6 +120,35 @@ class EmitterSourceIT {
   }
 
   /**
+   * With a poll interval of ten minutes, only a NOTIFY can bring these messages within the minute:
+   * the relay listens while the outbox is quiet, at the start and after a pause longer than a
+   * second, and stops listening while messages keep coming.
+   */
+  @Test
+  void aQuietRelayIsWokenByNotify() throws Exception {
+    cluster.kafka().createTopic("woken", 1);
+    Map<String, String> props = emitterConfig();
+    props.put("emitter.poll.interval.ms", "600000");
+    startEmitter("emit-woken", props);
+    // Let the relay claim nothing once and start listening.
+    Thread.sleep(2000);
+    sql("SELECT pipeline_kafka.produce_message('woken', 'first'::bytea)");
+    assertThat(cluster.kafka().consume(1, 60_000, "woken")).hasSize(1);
+    // A burst while it is busy, then quiet for longer than a second, then one more.
+    for (int i = 0; i < 20; i++) {
+      sql("SELECT pipeline_kafka.produce_message('woken', 'burst'::bytea)");
+    }
+    assertThat(cluster.kafka().consume(21, 60_000, "woken")).hasSize(21);
+    Thread.sleep(2000);
+    sql("SELECT pipeline_kafka.produce_message('woken', 'after a pause'::bytea)");
+    List<String> values = new ArrayList<>();
+    for (ConsumerRecord<byte[], byte[]> record : cluster.kafka().consume(22, 60_000, "woken")) {
+      values.add(text(record.value()));
+    }
+    assertThat(values).hasSize(22).startsWith("first").endsWith("after a pause");
+  }
+
+  /**
    * The interleaving that breaks an xid-horizon relay: T2 (older xid) writes elsewhere, T0 stays
    * open, T1 updates r and commits, T2 then updates r and commits, T0 commits last. Kafka must end
    * on T2's version of r.
