@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Supplier;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.metrics.JmxReporter;
 import org.apache.kafka.common.metrics.KafkaMetricsContext;
@@ -44,24 +45,22 @@ public final class TaskMetricRegistry implements AutoCloseable {
   /** The registry of a sink task; {@code task} names it only where the worker has no registry. */
   public static TaskMetricRegistry forSinkTask(
       SinkTaskContext context, String connector, int task) {
-    Registry registry = null;
-    try {
-      registry = WorkerRegistry.of(context);
-    } catch (LinkageError e) {
-      // NoSuchMethodError / AbstractMethodError / NoClassDefFoundError: a worker before 4.1.
-      log.debug("The worker offers no plugin metrics", e);
-    }
-    return new TaskMetricRegistry(
-        registry != null ? registry : OwnRegistry.create(connector, task));
+    return open(() -> WorkerRegistry.of(context), connector, task);
   }
 
   /** The registry of a source task; {@code task} names it only where the worker has none. */
   public static TaskMetricRegistry forSourceTask(
       SourceTaskContext context, String connector, int task) {
+    return open(() -> WorkerRegistry.of(context), connector, task);
+  }
+
+  private static TaskMetricRegistry open(
+      Supplier<Registry> workerRegistry, String connector, int task) {
     Registry registry = null;
     try {
-      registry = WorkerRegistry.of(context);
+      registry = workerRegistry.get();
     } catch (LinkageError e) {
+      // NoSuchMethodError / AbstractMethodError / NoClassDefFoundError: a worker before 4.1.
       log.debug("The worker offers no plugin metrics", e);
     }
     return new TaskMetricRegistry(
