@@ -29,6 +29,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.connect.util.clusters.EmbeddedKafkaCluster;
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.core.config.Configurator;
@@ -162,14 +163,18 @@ public final class Quickstart {
     started.push(producer);
     producers.scheduleAtFixedRate(() -> produce(producer, kinesis), 0, 200, TimeUnit.MILLISECONDS);
 
-    KafkaConsumer<byte[], byte[]> emitted =
-        kafka.createConsumer(Map.of("auto.offset.reset", "earliest"));
-    started.push(emitted);
-    emitted.assign(List.of(new TopicPartition("page_views_out", 0)));
-    long emittedCount = 0;
-    while (!stopping) {
-      emittedCount += emitted.poll(Duration.ofSeconds(1)).count();
-      printProgress(postgres, emittedCount);
+    // Only this thread may touch the consumer: Ctrl-C's hook wakes it up, this thread closes it.
+    try (KafkaConsumer<byte[], byte[]> emitted =
+        kafka.createConsumer(Map.of("auto.offset.reset", "earliest"))) {
+      started.push(emitted::wakeup);
+      emitted.assign(List.of(new TopicPartition("page_views_out", 0)));
+      long emittedCount = 0;
+      while (!stopping) {
+        emittedCount += emitted.poll(Duration.ofSeconds(1)).count();
+        printProgress(postgres, emittedCount);
+      }
+    } catch (WakeupException stopped) {
+      // Ctrl-C: stopAll() is stopping everything else.
     }
   }
 
