@@ -64,7 +64,8 @@ public class KinesisSourceTask extends SourceTask {
   private final Function<KinesisSourceConfig, KinesisClient> clients;
   private KinesisTaskMetrics metrics;
   private final BlockingQueue<List<SourceRecord>> pages = new ArrayBlockingQueue<>(1);
-  private Thread fetcher;
+  // Started by the task's thread in poll(), interrupted by whichever thread calls stop().
+  private volatile Thread fetcher;
   private volatile RuntimeException fetchFailure;
 
   public KinesisSourceTask() {
@@ -129,6 +130,9 @@ public class KinesisSourceTask extends SourceTask {
    */
   @Override
   public List<SourceRecord> poll() throws InterruptedException {
+    if (stopping) {
+      return null;
+    }
     if (fetcher == null) {
       fetcher = new Thread(this::fetchPages, "kinesis-fetcher-" + config.stream());
       fetcher.setDaemon(true);
