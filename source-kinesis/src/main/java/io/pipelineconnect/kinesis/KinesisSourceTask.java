@@ -142,6 +142,11 @@ public class KinesisSourceTask extends SourceTask {
     if (page == null && fetchFailure != null) {
       throw fetchFailure;
     }
+    if (page != null) {
+      // Counted as handed to Connect; markers are positions, not records.
+      metrics.recordsDelivered(
+          (int) page.stream().filter(r -> r.topic().equals(config.topic())).count());
+    }
     return page;
   }
 
@@ -217,13 +222,11 @@ public class KinesisSourceTask extends SourceTask {
       }
       GetRecordsResponse response =
           kinesis.getRecords(r -> r.shardIterator(reader.iterator).limit(config.batchSize()));
-      int before = out.size();
       long bytes = 0;
       for (Record record : response.records()) {
         bytes += record.data().asByteBuffer().remaining();
         deliver(reader, record, out);
       }
-      metrics.recordsDelivered(out.size() - before);
       if (response.millisBehindLatest() != null) {
         metrics.millisBehindLatest(reader.shard.id(), response.millisBehindLatest());
       }
