@@ -22,7 +22,10 @@ public final class CopyFormatConfig {
           + " input in that format, copied unparsed (pair with ByteArrayConverter or"
           + " StringConverter). 'json': a JSON object (or a Connect Struct or Map, e.g. from"
           + " JsonConverter or Avro); into a single json/jsonb column whole, else each top-level"
-          + " key into the column of that name.";
+          + " key into the column of that name. 'binary': a Connect Struct (JsonConverter with"
+          + " schemas, Avro, Protobuf), each field into the column of that name, sent in COPY's"
+          + " binary format, which PostgreSQL parses with about half the CPU of text; tables"
+          + " only, columns of common types (see the README).";
   public static final String FORMAT_DEFAULT = "text";
 
   public static final String DELIMITER = "delimiter";
@@ -54,7 +57,7 @@ public final class CopyFormatConfig {
             FORMAT,
             Type.STRING,
             FORMAT_DEFAULT,
-            ConfigDef.CaseInsensitiveValidString.in("text", "csv", "json"),
+            ConfigDef.CaseInsensitiveValidString.in("text", "csv", "json", "binary"),
             Importance.HIGH,
             FORMAT_DOC,
             GROUP,
@@ -127,15 +130,18 @@ public final class CopyFormatConfig {
             throw new ConfigException(ESCAPE, e, "COPY accepts escape only with format=csv");
           });
     }
-    if (format == RowFormat.JSON) {
+    if (format == RowFormat.JSON || format == RowFormat.BINARY) {
+      String name = format.configValue();
       delimiter.ifPresent(
           d -> {
             throw new ConfigException(
-                DELIMITER, d, "format=json maps keys to columns; delimiter applies to text/csv");
+                DELIMITER,
+                d,
+                "format=" + name + " maps fields to columns; delimiter applies to text/csv");
           });
       nullString.ifPresent(
           n -> {
-            throw new ConfigException(NULL, n, "format=json writes JSON null as SQL NULL");
+            throw new ConfigException(NULL, n, "format=" + name + " writes null as SQL NULL");
           });
     }
     CopyOptions options = new CopyOptions(format, delimiter, quote, escape, nullString);

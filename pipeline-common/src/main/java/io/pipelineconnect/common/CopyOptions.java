@@ -23,7 +23,11 @@ public record CopyOptions(
 
   /** The COPY format the rows are sent in (json rows are encoded as text). */
   public String copyFormat() {
-    return format == RowFormat.CSV ? "csv" : "text";
+    return switch (format) {
+      case CSV -> "csv";
+      case BINARY -> "binary";
+      case TEXT, JSON -> "text";
+    };
   }
 
   /** The delimiter byte COPY will split fields on. */

@@ -10,12 +10,16 @@ import java.util.Locale;
  *       format, streamed into COPY unparsed.
  *   <li>{@link #JSON}: a JSON object (or a Connect Struct/Map); into a single json/jsonb column
  *       whole, or key by key into the columns of the same names.
+ *   <li>{@link #BINARY}: a Connect Struct, field by field into the columns of the same names, sent
+ *       in COPY's binary format (PostgreSQL parses no text: measured at about half the server CPU
+ *       of text COPY for the same rows).
  * </ul>
  */
 public enum RowFormat {
   TEXT,
   CSV,
-  JSON;
+  JSON,
+  BINARY;
 
   /** The config value, e.g. {@code csv}. */
   public String configValue() {

@@ -50,7 +50,25 @@ final class CopyWriter {
 
   /** Runs an empty COPY into the target: checks the column list and COPY options up front. */
   void check(Connection connection, TargetTable target) throws SQLException {
-    connection.unwrap(PGConnection.class).getCopyAPI().copyIn(copyStatement(target)).endCopy();
+    CopyIn in = connection.unwrap(PGConnection.class).getCopyAPI().copyIn(copyStatement(target));
+    writeAll(in, encoder.copyHeader());
+    writeAll(in, encoder.copyTrailer());
+    in.endCopy();
+  }
+
+  /** The encoder's COPY header, for a COPY opened elsewhere (the streaming one). */
+  byte[] copyHeader() {
+    return encoder.copyHeader();
+  }
+
+  byte[] copyTrailer() {
+    return encoder.copyTrailer();
+  }
+
+  private static void writeAll(CopyIn in, byte[] bytes) throws SQLException {
+    if (bytes.length > 0) {
+      in.writeToCopy(bytes, 0, bytes.length);
+    }
   }
 
   /** The COPY statement for the target, with the encoder's options. */
@@ -195,6 +213,7 @@ final class CopyWriter {
       throws SQLException {
     CopyIn in = copy.copyIn(sql);
     try {
+      writeAll(in, encoder.copyHeader());
       int i = 0;
       while (i < rows.size()) {
         // Send runs of adjacent rows as one slice: the common case is one run, the whole buffer.
@@ -210,6 +229,7 @@ final class CopyWriter {
           in.writeToCopy(buffer.array(), at, Math.min(WRITE_SLICE, end - at));
         }
       }
+      writeAll(in, encoder.copyTrailer());
       long copied = in.endCopy();
       if (copied != rows.size()) {
         return new Attempt(

@@ -245,7 +245,7 @@ final class JsonRowEncoder implements RowEncoder {
   }
 
   /** Connect data (Struct, Map, List, bytes) as plain Java values Jackson writes as JSON. */
-  private static Object plain(Object value) {
+  static Object plain(Object value) {
     if (value instanceof Struct struct) {
       Map<String, Object> map = new LinkedHashMap<>();
       for (Field field : struct.schema().fields()) {

@@ -1,7 +1,6 @@
 package io.pipelineconnect.sink;
 
 import io.pipelineconnect.common.RelationName;
-import io.pipelineconnect.common.RowFormat;
 import io.pipelineconnect.common.Version;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -94,9 +93,11 @@ public class PipelineSinkTask extends SinkTask {
       offsets.createIfMissing(db);
       boolean copyHasDefault = db.getMetaData().getDatabaseMajorVersion() >= 16;
       encoder =
-          config.copyOptions().format() == RowFormat.JSON
-              ? new JsonRowEncoder(copyHasDefault)
-              : new LineRowEncoder(config.copyOptions());
+          switch (config.copyOptions().format()) {
+            case JSON -> new JsonRowEncoder(copyHasDefault);
+            case BINARY -> new BinaryRowEncoder();
+            case TEXT, CSV -> new LineRowEncoder(config.copyOptions());
+          };
       int streamChunk = Catalog.pipelineDbBatchSize(db).orElse(Integer.MAX_VALUE);
       writer = new CopyWriter(encoder, streamChunk);
       stream = new StreamingCopy(writer);
@@ -132,6 +133,7 @@ public class PipelineSinkTask extends SinkTask {
                             + " (...), or on PipelineDB CREATE FOREIGN TABLE "
                             + name.quoted()
                             + " (...) SERVER pipelinedb"));
+    encoder.checkTarget(table);
     // An empty COPY checks the options and the column list the way every batch will use them.
     try (Statement statement = db.createStatement()) {
       statement.execute("SAVEPOINT check_copy");

@@ -16,4 +16,23 @@ interface RowEncoder {
 
   /** The {@code WITH (...)} options of the COPY statement for the rows this encoder writes. */
   String withClause(TargetTable target);
+
+  /**
+   * Checks, before any record, that this encoder can write into the target.
+   *
+   * @throws org.apache.kafka.connect.errors.ConnectException naming what it cannot write
+   */
+  default void checkTarget(TargetTable target) {}
+
+  /** What every COPY sends before its rows: nothing, except binary COPY's signature and flags. */
+  default byte[] copyHeader() {
+    return NO_BYTES;
+  }
+
+  /** What every COPY sends after its rows: nothing, except binary COPY's end marker. */
+  default byte[] copyTrailer() {
+    return NO_BYTES;
+  }
+
+  byte[] NO_BYTES = new byte[0];
 }

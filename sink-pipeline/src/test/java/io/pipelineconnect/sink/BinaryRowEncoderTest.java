@@ -1,0 +1,114 @@
+package io.pipelineconnect.sink;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.pipelineconnect.common.RelationName;
+import io.pipelineconnect.common.RowBuffer;
+import java.math.BigDecimal;
+import java.util.List;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.SchemaBuilder;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.errors.ConnectException;
+import org.apache.kafka.connect.sink.SinkRecord;
+import org.junit.jupiter.api.Test;
+
+/** Binary COPY tuples byte by byte; PipelineSinkIT checks what PostgreSQL makes of them. */
+class BinaryRowEncoderTest {
+  private static final TargetTable TABLE =
+      new TargetTable(
+          RelationName.parse("t"),
+          false,
+          List.of(
+              new TargetTable.Column("id", "bigint", false),
+              new TargetTable.Column("n", "integer", false),
+              new TargetTable.Column("name", "text", false)));
+
+  private static final Schema SCHEMA =
+      SchemaBuilder.struct()
+          .field("id", Schema.INT64_SCHEMA)
+          .field("n", Schema.OPTIONAL_INT64_SCHEMA)
+          .build();
+
+  private static SinkRecord record(Object value) {
+    return new SinkRecord("topic", 0, null, null, SCHEMA, value, 0);
+  }
+
+  @Test
+  void aTupleIsAFieldCountThenEachFieldSizedAndMissingFieldsAreNull() throws Exception {
+    RowBuffer buffer = new RowBuffer();
+    new BinaryRowEncoder()
+        .encode(record(new Struct(SCHEMA).put("id", 258L).put("n", 7L)), TABLE, buffer);
+    assertThat(ints(java.util.Arrays.copyOf(buffer.array(), buffer.byteCount())))
+        .containsExactly(
+            0, 3, // three fields
+            0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 1, 2, // id: 8 bytes, 258
+            0, 0, 0, 4, 0, 0, 0, 7, // n: 4 bytes, 7
+            -1, -1, -1, -1); // name: no such field, NULL
+    assertThat(buffer.rowCount()).isOne();
+  }
+
+  @Test
+  void aValueOutOfItsColumnsRangeIsABadRecordAndLeavesNothingBehind() throws Exception {
+    RowBuffer buffer = new RowBuffer();
+    BinaryRowEncoder encoder = new BinaryRowEncoder();
+    assertThatThrownBy(
+            () ->
+                encoder.encode(
+                    record(new Struct(SCHEMA).put("id", 1L).put("n", 1L << 40)), TABLE, buffer))
+        .isInstanceOf(BadRecordException.class)
+        .hasMessageContaining("n = 1099511627776 is out of range");
+    assertThat(buffer.byteCount()).isZero();
+    assertThat(buffer.rowCount()).isZero();
+    assertThatThrownBy(() -> encoder.encode(record("not a struct"), TABLE, buffer))
+        .isInstanceOf(BadRecordException.class)
+        .hasMessageContaining("needs a Struct");
+  }
+
+  @Test
+  void aColumnTypeItCannotWriteFailsAtTheCheckNamingIt() {
+    TargetTable withPoint =
+        new TargetTable(
+            RelationName.parse("t"), false, List.of(new TargetTable.Column("p", "point", false)));
+    assertThatThrownBy(() -> new BinaryRowEncoder().checkTarget(withPoint))
+        .isInstanceOf(ConnectException.class)
+        .hasMessageContaining("column p of")
+        .hasMessageContaining("(type point)")
+        .hasMessageContaining("format=json");
+  }
+
+  private static int[] ints(byte[] bytes) {
+    int[] out = new int[bytes.length];
+    for (int i = 0; i < bytes.length; i++) {
+      out[i] = bytes[i];
+    }
+    return out;
+  }
+
+  private static int[] ints(short[] shorts) {
+    int[] out = new int[shorts.length];
+    for (int i = 0; i < shorts.length; i++) {
+      out[i] = shorts[i];
+    }
+    return out;
+  }
+
+  @Test
+  void numericsAreBase10000DigitsWithWeightSignAndScale() {
+    // ndigits, weight, sign, dscale, digits...
+    assertThat(ints(BinaryRowEncoder.numeric(new BigDecimal("0")))).containsExactly(0, 0, 0, 0);
+    assertThat(ints(BinaryRowEncoder.numeric(new BigDecimal("123.4567"))))
+        .containsExactly(2, 0, 0, 4, 123, 4567);
+    assertThat(ints(BinaryRowEncoder.numeric(new BigDecimal("12345678.9"))))
+        .containsExactly(3, 1, 0, 1, 1234, 5678, 9000);
+    assertThat(ints(BinaryRowEncoder.numeric(new BigDecimal("-0.001"))))
+        .containsExactly(1, -1, 0x4000, 3, 10);
+    assertThat(ints(BinaryRowEncoder.numeric(new BigDecimal("100000000"))))
+        .containsExactly(1, 2, 0, 0, 1);
+    assertThat(ints(BinaryRowEncoder.numeric(new BigDecimal("0.00001"))))
+        .containsExactly(1, -2, 0, 5, 1000);
+    assertThat(ints(BinaryRowEncoder.numeric(new BigDecimal("1E+3"))))
+        .containsExactly(1, 0, 0, 0, 1000);
+  }
+}
