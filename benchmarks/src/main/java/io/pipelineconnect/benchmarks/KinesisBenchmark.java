@@ -118,19 +118,22 @@ public final class KinesisBenchmark {
     }
   }
 
+  private static String trimHorizon(KinesisClient kinesis, String stream, Shard shard) {
+    return kinesis
+        .getShardIterator(
+            b ->
+                b.streamName(stream)
+                    .shardId(shard.shardId())
+                    .shardIteratorType(ShardIteratorType.TRIM_HORIZON))
+        .shardIterator();
+  }
+
   /** Reads every shard from TRIM_HORIZON with GetRecords (Limit 10000) until all records came. */
   private static double bareLoop(KinesisClient kinesis, String stream, int records) {
     long start = System.nanoTime();
     int read = 0;
     for (Shard shard : kinesis.listShards(b -> b.streamName(stream)).shards()) {
-      String iterator =
-          kinesis
-              .getShardIterator(
-                  b ->
-                      b.streamName(stream)
-                          .shardId(shard.shardId())
-                          .shardIteratorType(ShardIteratorType.TRIM_HORIZON))
-              .shardIterator();
+      String iterator = trimHorizon(kinesis, stream, shard);
       while (iterator != null) {
         String current = iterator;
         GetRecordsResponse response =
@@ -159,15 +162,7 @@ public final class KinesisBenchmark {
     Map<String, String> iterators = new LinkedHashMap<>();
     Map<String, Long> nextCallAt = new HashMap<>();
     for (Shard shard : kinesis.listShards(b -> b.streamName(stream)).shards()) {
-      iterators.put(
-          shard.shardId(),
-          kinesis
-              .getShardIterator(
-                  b ->
-                      b.streamName(stream)
-                          .shardId(shard.shardId())
-                          .shardIteratorType(ShardIteratorType.TRIM_HORIZON))
-              .shardIterator());
+      iterators.put(shard.shardId(), trimHorizon(kinesis, stream, shard));
       nextCallAt.put(shard.shardId(), 0L);
     }
     int read = 0;

@@ -242,10 +242,10 @@ final class BinaryRowEncoder implements RowEncoder {
         BigDecimal decimal;
         if (v instanceof BigDecimal d) {
           decimal = d;
-        } else if (v instanceof Number n && !(v instanceof Float || v instanceof Double)) {
-          decimal = BigDecimal.valueOf(n.longValue());
         } else if (v instanceof Float || v instanceof Double) {
           decimal = BigDecimal.valueOf(((Number) v).doubleValue());
+        } else if (v instanceof Number n) {
+          decimal = BigDecimal.valueOf(n.longValue());
         } else {
           throw mismatch(v, column, "a number or Decimal");
         }

@@ -65,7 +65,8 @@ final class CopyWriter {
     return encoder.copyTrailer();
   }
 
-  private static void writeAll(CopyIn in, byte[] bytes) throws SQLException {
+  /** Writes the bytes into the COPY, if there are any. */
+  static void writeAll(CopyIn in, byte[] bytes) throws SQLException {
     if (bytes.length > 0) {
       in.writeToCopy(bytes, 0, bytes.length);
     }

@@ -84,10 +84,7 @@ final class StreamingCopy {
     }
     savepoint = db.setSavepoint();
     copy = db.unwrap(PGConnection.class).getCopyAPI().copyIn(writer.copyStatement(rows.target()));
-    byte[] header = writer.copyHeader();
-    if (header.length > 0) {
-      copy.writeToCopy(header, 0, header.length);
-    }
+    CopyWriter.writeAll(copy, writer.copyHeader());
     connection = db;
     target = rows;
     sentRows = 0;
@@ -134,10 +131,7 @@ final class StreamingCopy {
     try {
       copy = open;
       write();
-      byte[] trailer = writer.copyTrailer();
-      if (trailer.length > 0) {
-        open.writeToCopy(trailer, 0, trailer.length);
-      }
+      CopyWriter.writeAll(open, writer.copyTrailer());
       long copied = open.endCopy();
       if (copied == sentRows) {
         connection.releaseSavepoint(savepoint);
