@@ -1,5 +1,8 @@
 package io.pipelineconnect.common;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
@@ -16,6 +19,10 @@ public final class CopyLines {
   private static final byte NEWLINE = '\n';
   private static final byte CARRIAGE_RETURN = '\r';
   private static final byte BACKSLASH = '\\';
+  private static final long NEWLINES = 0x0A0A0A0A0A0A0A0AL;
+  private static final long CARRIAGE_RETURNS = 0x0D0D0D0D0D0D0D0DL;
+  private static final VarHandle LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
   private CopyLines() {}
 
@@ -46,14 +53,42 @@ public final class CopyLines {
       return csvProblem(
           message, length, (byte) options.effectiveQuote(), (byte) options.effectiveEscape());
     }
-    for (int i = 0; i < length; i++) {
-      byte b = message[i];
-      if (b == NEWLINE || b == CARRIAGE_RETURN) {
-        return Optional.of(
-            "a line break at byte " + i + " would split the message into several rows");
-      }
+    int lineBreak = indexOfLineBreak(message, length);
+    if (lineBreak >= 0) {
+      return Optional.of(
+          "a line break at byte " + lineBreak + " would split the message into several rows");
     }
     return Optional.empty();
+  }
+
+  /**
+   * The first {@code \n} or {@code \r} in the first {@code length} bytes, or -1. Every message
+   * passes through here, so it looks at eight bytes per step (a byte-wise loop was the sink's
+   * largest own cost in the profile).
+   */
+  static int indexOfLineBreak(byte[] message, int length) {
+    int i = 0;
+    for (; i + Long.BYTES <= length; i += Long.BYTES) {
+      long word = (long) LONGS.get(message, i);
+      if (hasByte(word, NEWLINES) || hasByte(word, CARRIAGE_RETURNS)) {
+        break;
+      }
+    }
+    for (; i < length; i++) {
+      if (message[i] == NEWLINE || message[i] == CARRIAGE_RETURN) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /**
+   * Whether any byte of {@code word} equals the byte repeated in {@code pattern}: the classic test
+   * for a zero byte in {@code word ^ pattern}, exact for "any" (not for which one).
+   */
+  private static boolean hasByte(long word, long pattern) {
+    long x = word ^ pattern;
+    return ((x - 0x0101010101010101L) & ~x & 0x8080808080808080L) != 0;
   }
 
   private static Optional<String> csvProblem(byte[] message, int length, byte quote, byte escape) {

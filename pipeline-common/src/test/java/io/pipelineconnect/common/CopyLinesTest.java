@@ -27,6 +27,38 @@ class CopyLinesTest {
     assertThat(CopyLines.contentLength("a\n\n".getBytes(StandardCharsets.UTF_8))).isEqualTo(2);
   }
 
+  @Test
+  void findsTheFirstLineBreakAtEveryPositionAmongEveryOtherByte() {
+    // Eight bytes at a time: each position in and across words, next to bytes that differ from
+    // \n and \r in one bit (0x0B, 0x0C, 0x8A, 0x8D...), and the tail after the last whole word.
+    java.util.Random random = new java.util.Random(42);
+    for (int length = 0; length <= 40; length++) {
+      for (int at = -1; at < length; at++) {
+        for (byte lineBreak : new byte[] {'\n', '\r'}) {
+          byte[] message = new byte[length + 3];
+          for (int i = 0; i < message.length; i++) {
+            byte b;
+            do {
+              b = (byte) random.nextInt(256);
+            } while (b == '\n' || b == '\r');
+            message[i] = b;
+          }
+          if (at >= 0) {
+            message[at] = lineBreak;
+            if (at + 1 < length) {
+              message[at + 1 + random.nextInt(length - at - 1)] = '\n';
+            }
+          }
+          // A line break past the length does not count.
+          message[length] = '\n';
+          assertThat(CopyLines.indexOfLineBreak(message, length))
+              .as("length %d, line break at %d", length, at)
+              .isEqualTo(at);
+        }
+      }
+    }
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"a\tb", "a\tb\n", "a\\nb", "\\\\.", "\\.x", "x\\."})
   void acceptsOneTextLine(String message) {

@@ -17,10 +17,16 @@ final class PendingBatch {
   // By identity: a TargetTable is resolved once and reused, and hashing the record (its whole
   // column list) on every row showed up in the sink's profile.
   private final Map<TargetTable, TargetRows> targets = new IdentityHashMap<>();
+  // The last batch's rows per target, emptied, for the next batch to fill again.
+  private Map<TargetTable, TargetRows> spare = new IdentityHashMap<>();
   private final List<TargetRows> inOrder = new ArrayList<>();
   private TargetTable lastTarget;
   private TargetRows lastRows;
   private final Map<TopicPartition, Long> nextOffsets = new HashMap<>();
+  // The partition of the last covered record and its next offset, kept out of the map while
+  // records of that partition keep coming (a boxed put per record showed in the profile).
+  private TopicPartition runPartition;
+  private long runNextOffset;
   private final List<Future<Void>> reports = new ArrayList<>();
   private int records;
   private long firstRecordNanos;
@@ -29,7 +35,10 @@ final class PendingBatch {
     if (target != lastTarget) {
       lastRows = targets.get(target);
       if (lastRows == null) {
-        lastRows = new TargetRows(target);
+        lastRows = spare.remove(target);
+        if (lastRows == null) {
+          lastRows = new TargetRows(target);
+        }
         targets.put(target, lastRows);
         inOrder.add(lastRows);
       }
@@ -46,7 +55,18 @@ final class PendingBatch {
     if (records++ == 0) {
       firstRecordNanos = System.nanoTime();
     }
-    nextOffsets.put(partition, offset + 1);
+    if (partition != runPartition) {
+      endRun();
+      runPartition = partition;
+    }
+    runNextOffset = offset + 1;
+  }
+
+  private void endRun() {
+    if (runPartition != null) {
+      nextOffsets.put(runPartition, runNextOffset);
+      runPartition = null;
+    }
   }
 
   void reported(Future<Void> report) {
@@ -85,6 +105,7 @@ final class PendingBatch {
 
   /** The offset of the next record after this batch, per partition: what the cycle commits. */
   Map<TopicPartition, Long> nextOffsets() {
+    endRun();
     return nextOffsets;
   }
 
@@ -93,8 +114,15 @@ final class PendingBatch {
   }
 
   void clear() {
+    Map<TargetTable, TargetRows> emptied = new IdentityHashMap<>();
+    for (TargetRows rows : inOrder) {
+      rows.reset();
+      emptied.put(rows.target(), rows);
+    }
+    spare = emptied;
     targets.clear();
     inOrder.clear();
+    runPartition = null;
     lastTarget = null;
     lastRows = null;
     nextOffsets.clear();

@@ -64,6 +64,17 @@ final class TargetRows {
     return writtenRows;
   }
 
+  /**
+   * Empties this for the next batch into the same target, keeping the buffers' capacity: growing
+   * fresh ones every batch was a fifth of the task's allocation.
+   */
+  void reset() {
+    rows.clear();
+    records.clear();
+    rejected.clear();
+    writtenRows = 0;
+  }
+
   /** The rows still to be written: every row not rejected and not written yet. */
   List<Integer> candidateRows() {
     List<Integer> candidates = new ArrayList<>(rows.rowCount() - writtenRows);

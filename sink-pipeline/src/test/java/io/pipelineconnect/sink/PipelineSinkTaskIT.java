@@ -232,6 +232,57 @@ class PipelineSinkTaskIT {
   }
 
   @Test
+  void interleavedPartitionsWithBatchesEndingMidPutAreWrittenOnceAcrossARedelivery() {
+    TopicPartition p1 = new TopicPartition("t", 1);
+    Map<String, String> props = config();
+    props.put("batchsize", "4");
+    RecordingSinkTaskContext context = new RecordingSinkTaskContext(props, Set.of(P0, p1));
+    PipelineSinkTask task = new PipelineSinkTask();
+    task.initialize(context);
+    task.start(props);
+    task.open(List.of(P0, p1));
+    tasks.add(task);
+
+    // Runs of one partition, as a consumer hands them over; batches of 4 end inside runs.
+    task.put(runs(new int[][] {{0, 0, 3}, {1, 0, 3}, {0, 3, 5}, {1, 3, 4}}));
+    // Down while a batch fills up in the middle of a run: the flush there fails.
+    List<SinkRecord> next = runs(new int[][] {{0, 5, 7}, {1, 4, 6}});
+    server.stop();
+    try {
+      assertThatThrownBy(() -> task.put(next)).isInstanceOf(RetriableException.class);
+    } finally {
+      server.start();
+    }
+    // Connect redelivers the same records; then older ones, as after a rewind.
+    task.put(next);
+    task.put(runs(new int[][] {{1, 0, 4}, {0, 0, 5}}));
+    task.put(List.of());
+
+    assertThat(count(server, db, "SELECT count(*) FROM rows")).isEqualTo(13);
+    assertThat(count(server, db, "SELECT count(DISTINCT id) FROM rows")).isEqualTo(13);
+    assertThat(
+            task.preCommit(
+                Map.of(
+                    P0, new org.apache.kafka.clients.consumer.OffsetAndMetadata(0),
+                    p1, new org.apache.kafka.clients.consumer.OffsetAndMetadata(0))))
+        .containsEntry(P0, new org.apache.kafka.clients.consumer.OffsetAndMetadata(7))
+        .containsEntry(p1, new org.apache.kafka.clients.consumer.OffsetAndMetadata(6));
+  }
+
+  /** Records of partition {@code run[0]}, offsets {@code run[1]} to {@code run[2]}, per run. */
+  private static List<SinkRecord> runs(int[][] runs) {
+    List<SinkRecord> records = new ArrayList<>();
+    for (int[] run : runs) {
+      for (int offset = run[1]; offset < run[2]; offset++) {
+        int id = run[0] * 100 + offset;
+        byte[] value = (id + "\tv" + id).getBytes(StandardCharsets.UTF_8);
+        records.add(new SinkRecord("t", run[0], null, null, null, value, offset));
+      }
+    }
+    return records;
+  }
+
+  @Test
   void preCommitReportsOnlyWhatTheDatabaseHolds() {
     PipelineSinkTask task = new PipelineSinkTask();
     startTask(task);
