@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
@@ -48,7 +49,7 @@ final class CpuTime {
                   long pid = Long.parseLong(dir.getFileName().toString());
                   // Fields 14 and 15 of stat (utime, stime) are 12 and 13 after comm.
                   ticks.put(pid, Long.parseLong(fields[11]) + Long.parseLong(fields[12]));
-                  kinds.put(pid, named.getOrDefault(pid, command));
+                  kinds.put(pid, named.getOrDefault(pid, kindOf(command, dir)));
                 } catch (IOException | RuntimeException gone) {
                   // The process exited while being read.
                 }
@@ -57,6 +58,36 @@ final class CpuTime {
       return new CpuTime(Map.of(), Map.of());
     }
     return new CpuTime(ticks, kinds);
+  }
+
+  private static final List<String> POSTGRES_HELPERS =
+      List.of(
+          "checkpointer",
+          "background writer",
+          "walwriter",
+          "autovacuum",
+          "logical replication",
+          "stats collector");
+
+  /**
+   * PostgreSQL's processes all have the command {@code postgres}: its helpers (checkpointer,
+   * autovacuum...) are told apart from the backends that serve connections by their title.
+   */
+  private static String kindOf(String command, Path dir) throws IOException {
+    if (!command.equals("postgres")) {
+      return command;
+    }
+    String title = Files.readString(dir.resolve("cmdline")).replace('\0', ' ').trim();
+    if (!title.startsWith("postgres: ")) {
+      return "postgres";
+    }
+    String what = title.substring("postgres: ".length());
+    for (String helper : POSTGRES_HELPERS) {
+      if (what.startsWith(helper)) {
+        return "postgres " + helper;
+      }
+    }
+    return "postgres backends";
   }
 
   /** CPU seconds per kind of process from {@code before} to this snapshot, largest first. */
