@@ -243,7 +243,18 @@ final class BinaryRowEncoder implements RowEncoder {
         if (v instanceof BigDecimal d) {
           decimal = d;
         } else if (v instanceof Float || v instanceof Double) {
-          decimal = BigDecimal.valueOf(((Number) v).doubleValue());
+          double d = ((Number) v).doubleValue();
+          if (Double.isNaN(d) || Double.isInfinite(d)) {
+            // numeric has NaN and (since PostgreSQL 14) infinities; an older server refuses the
+            // infinities as a data error, and CopyWriter reports that row alone.
+            e.writeInt(out, 8);
+            e.writeShort(out, (short) 0);
+            e.writeShort(out, (short) 0);
+            e.writeShort(out, nonFiniteSign(d));
+            e.writeShort(out, (short) 0);
+            return;
+          }
+          decimal = BigDecimal.valueOf(d);
         } else if (v instanceof Number n) {
           decimal = BigDecimal.valueOf(n.longValue());
         } else {
@@ -349,6 +360,14 @@ final class BinaryRowEncoder implements RowEncoder {
    * A decimal in numeric's send format: ndigits, weight, sign, dscale, then the base-10000 digits
    * from the most significant, the first standing for 10000^weight.
    */
+  /** The sign word numeric's send format uses for NaN, +Infinity and -Infinity. */
+  static short nonFiniteSign(double value) {
+    if (Double.isNaN(value)) {
+      return (short) 0xC000;
+    }
+    return value > 0 ? (short) 0xD000 : (short) 0xF000;
+  }
+
   static short[] numeric(BigDecimal value) {
     int scale = Math.max(0, value.scale());
     BigDecimal abs = value.abs().setScale(scale, RoundingMode.UNNECESSARY);

@@ -111,4 +111,11 @@ class BinaryRowEncoderTest {
     assertThat(ints(BinaryRowEncoder.numeric(new BigDecimal("1E+3"))))
         .containsExactly(1, 0, 0, 0, 1000);
   }
+
+  @Test
+  void nonFiniteDoublesUseNumericsSpecialSigns() {
+    assertThat(BinaryRowEncoder.nonFiniteSign(Double.NaN)).isEqualTo((short) 0xC000);
+    assertThat(BinaryRowEncoder.nonFiniteSign(Double.POSITIVE_INFINITY)).isEqualTo((short) 0xD000);
+    assertThat(BinaryRowEncoder.nonFiniteSign(Double.NEGATIVE_INFINITY)).isEqualTo((short) 0xF000);
+  }
 }

@@ -283,6 +283,37 @@ class PipelineSinkTaskIT {
   }
 
   @Test
+  void nonFiniteDoublesLandInNumericColumnsInBinaryFormat() throws Exception {
+    execute(server, db, "CREATE TABLE measures (id int, amount numeric)");
+    Map<String, String> props = config();
+    props.put("stream", "measures");
+    props.put("format", "binary");
+    RecordingSinkTaskContext context = new RecordingSinkTaskContext(props, Set.of(P0));
+    PipelineSinkTask task = new PipelineSinkTask();
+    task.initialize(context);
+    task.start(props);
+    task.open(List.of(P0));
+    tasks.add(task);
+    org.apache.kafka.connect.data.Schema schema =
+        org.apache.kafka.connect.data.SchemaBuilder.struct()
+            .field("id", org.apache.kafka.connect.data.Schema.INT32_SCHEMA)
+            .field("amount", org.apache.kafka.connect.data.Schema.FLOAT64_SCHEMA)
+            .build();
+    double[] amounts = {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 2.5};
+    List<SinkRecord> records = new ArrayList<>();
+    for (int i = 0; i < amounts.length; i++) {
+      org.apache.kafka.connect.data.Struct value =
+          new org.apache.kafka.connect.data.Struct(schema).put("id", i).put("amount", amounts[i]);
+      records.add(new SinkRecord("t", 0, null, null, schema, value, i));
+    }
+    task.put(records);
+    task.put(List.of());
+
+    assertThat(SinkTestSupport.rows(server, db, "SELECT id, amount FROM measures ORDER BY id"))
+        .containsExactly("0|NaN", "1|Infinity", "2|-Infinity", "3|2.5");
+  }
+
+  @Test
   void preCommitReportsOnlyWhatTheDatabaseHolds() {
     PipelineSinkTask task = new PipelineSinkTask();
     startTask(task);
