@@ -44,6 +44,13 @@ import org.postgresql.PGConnection;
  */
 public final class SinkBenchmark {
   private static final int PARTITIONS = 4;
+
+  /**
+   * The sink's format: text (raw lines, the default), or json / binary, for which the topic holds
+   * each row as a JsonConverter message with its schema, so the sink gets Structs.
+   */
+  private static final String FORMAT = System.getProperty("benchmark.sink.format", "text");
+
   private static final String COLUMNS = "(id bigint, at timestamptz, name text, value float8)";
 
   public static void main(String[] args) throws Exception {
@@ -82,7 +89,10 @@ public final class SinkBenchmark {
       System.out.println(
           "Sink benchmark: "
               + rows
-              + " narrow rows (bigint, timestamptz, text, float8), text format, topics "
+              + " narrow rows (bigint, timestamptz, text, float8), sink format "
+              + FORMAT
+              + (FORMAT.equals("text") ? " (raw lines)" : " (Structs from JsonConverter)")
+              + ", topics "
               + System.getProperty("benchmark.compression", "lz4")
               + "-compressed");
       print("plain COPY FROM STDIN (before)", baseline, rows);
@@ -163,13 +173,42 @@ public final class SinkBenchmark {
     try (KafkaProducer<byte[], byte[]> producer = kafka.createProducer(settings);
         var lines = Files.lines(data)) {
       int[] n = {0};
+      boolean structs = !FORMAT.equals("text");
       lines.forEach(
           line ->
               producer.send(
                   new ProducerRecord<>(
-                      topic, n[0]++ % PARTITIONS, null, line.getBytes(StandardCharsets.UTF_8))));
+                      topic,
+                      n[0]++ % PARTITIONS,
+                      null,
+                      (structs ? withSchema(line) : line).getBytes(StandardCharsets.UTF_8))));
       producer.flush();
     }
+  }
+
+  /** The schema of a row as JsonConverter (schemas.enable=true) reads it into a Struct. */
+  private static final String ROW_SCHEMA =
+      "{\"type\":\"struct\",\"fields\":["
+          + "{\"field\":\"id\",\"type\":\"int64\"},"
+          + "{\"field\":\"at\",\"type\":\"int64\","
+          + "\"name\":\"org.apache.kafka.connect.data.Timestamp\",\"version\":1},"
+          + "{\"field\":\"name\",\"type\":\"string\"},"
+          + "{\"field\":\"value\",\"type\":\"double\"}]}";
+
+  /** A text row as a JsonConverter message with its schema: what a Struct-producing topic holds. */
+  private static String withSchema(String line) {
+    String[] fields = line.split("\t");
+    return "{\"schema\":"
+        + ROW_SCHEMA
+        + ",\"payload\":{\"id\":"
+        + fields[0]
+        + ",\"at\":"
+        + Instant.parse(fields[1]).toEpochMilli()
+        + ",\"name\":\""
+        + fields[2]
+        + "\",\"value\":"
+        + fields[3]
+        + "}}";
   }
 
   private static Result baseline(PostgresServer postgres, String db, Path data, int rows)
@@ -206,7 +245,14 @@ public final class SinkBenchmark {
         + postgres.jdbcUrl(db)
         + "\", \"connection.user\": \"postgres\", \"start_offset\": \"-2\","
         + " \"batchsize\": \"10000\", \"consumer.override.max.poll.records\": \"10000\","
-        + " \"consumer.override.fetch.max.bytes\": \"52428800\"}";
+        + " \"consumer.override.fetch.max.bytes\": \"52428800\""
+        + (FORMAT.equals("text")
+            ? ""
+            : ", \"format\": \""
+                + FORMAT
+                + "\", \"value.converter\": \"org.apache.kafka.connect.json.JsonConverter\","
+                + " \"value.converter.schemas.enable\": \"true\"")
+        + "}";
   }
 
   private static Result cold(
@@ -337,6 +383,27 @@ public final class SinkBenchmark {
     long written = countRows(postgres, db, "SELECT count(*) FROM " + table);
     if (written != rows) {
       throw new IllegalStateException("sink wrote " + written + " rows into " + table);
+    }
+    // The same values as the baseline's, whatever the format took them through.
+    String sums = "SELECT sum(id), sum(value), min(at), max(at), count(DISTINCT name) FROM ";
+    String expected = firstRow(postgres, db, sums + "baseline");
+    String actual = firstRow(postgres, db, sums + table);
+    if (!expected.equals(actual)) {
+      throw new IllegalStateException(table + " holds " + actual + ", baseline " + expected);
+    }
+  }
+
+  private static String firstRow(PostgresServer postgres, String db, String sql)
+      throws SQLException {
+    try (Connection c = postgres.connect(db);
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      StringBuilder row = new StringBuilder();
+      for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
+        row.append(rs.getString(i)).append('|');
+      }
+      return row.toString();
     }
   }
 
