@@ -25,7 +25,7 @@ public final class CopyFormatConfig {
           + " key into the column of that name. 'binary': a Connect Struct (JsonConverter with"
           + " schemas, Avro, Protobuf), each field into the column of that name, sent in COPY's"
           + " binary format, which PostgreSQL parses with about half the CPU of text; tables"
-          + " only, columns of common types (see the README).";
+          + " and PipelineDB streams with columns of common types (see the README).";
   public static final String FORMAT_DEFAULT = "text";
 
   public static final String DELIMITER = "delimiter";

@@ -100,12 +100,6 @@ final class BinaryRowEncoder implements RowEncoder {
   private record ColumnWriter(String name, ColumnType type) {}
 
   private static List<ColumnWriter> plan(TargetTable target) {
-    if (target.pipelineDbStream()) {
-      throw new ConnectException(
-          "format=binary writes into tables only; "
-              + target.name()
-              + " is a PipelineDB stream: use format=json");
-    }
     List<ColumnWriter> plan = new ArrayList<>();
     for (TargetTable.Column column : target.columns()) {
       ColumnType type = ColumnType.of(column.type());
