@@ -233,28 +233,22 @@ final class BinaryRowEncoder implements RowEncoder {
       @Override
       void write(BinaryRowEncoder e, RowBuffer out, Object v, String column)
           throws BadRecordException {
-        BigDecimal decimal;
+        short[] fields;
         if (v instanceof BigDecimal d) {
-          decimal = d;
+          fields = numeric(d);
         } else if (v instanceof Float || v instanceof Double) {
           double d = ((Number) v).doubleValue();
-          if (Double.isNaN(d) || Double.isInfinite(d)) {
-            // numeric has NaN and (since PostgreSQL 14) infinities; an older server refuses the
-            // infinities as a data error, and CopyWriter reports that row alone.
-            e.writeInt(out, 8);
-            e.writeShort(out, (short) 0);
-            e.writeShort(out, (short) 0);
-            e.writeShort(out, nonFiniteSign(d));
-            e.writeShort(out, (short) 0);
-            return;
-          }
-          decimal = BigDecimal.valueOf(d);
+          // numeric has NaN and (since PostgreSQL 14) infinities, which BigDecimal lacks; an older
+          // server refuses the infinities as a data error, and CopyWriter reports that row alone.
+          fields =
+              Double.isFinite(d)
+                  ? numeric(BigDecimal.valueOf(d))
+                  : new short[] {0, 0, nonFiniteSign(d), 0};
         } else if (v instanceof Number n) {
-          decimal = BigDecimal.valueOf(n.longValue());
+          fields = numeric(BigDecimal.valueOf(n.longValue()));
         } else {
           throw mismatch(v, column, "a number or Decimal");
         }
-        short[] fields = numeric(decimal);
         e.writeInt(out, fields.length * 2);
         for (short field : fields) {
           e.writeShort(out, field);

@@ -51,22 +51,22 @@ final class CopyWriter {
   /** Runs an empty COPY into the target: checks the column list and COPY options up front. */
   void check(Connection connection, TargetTable target) throws SQLException {
     CopyIn in = connection.unwrap(PGConnection.class).getCopyAPI().copyIn(copyStatement(target));
+    writeHeader(in);
+    end(in);
+  }
+
+  /** Sends what the encoder's COPY needs before its rows (binary COPY's signature): call first. */
+  void writeHeader(CopyIn in) throws SQLException {
     writeAll(in, encoder.copyHeader());
+  }
+
+  /** Sends what the encoder's COPY needs after its rows and ends it: the rows the server read. */
+  long end(CopyIn in) throws SQLException {
     writeAll(in, encoder.copyTrailer());
-    in.endCopy();
+    return in.endCopy();
   }
 
-  /** The encoder's COPY header, for a COPY opened elsewhere (the streaming one). */
-  byte[] copyHeader() {
-    return encoder.copyHeader();
-  }
-
-  byte[] copyTrailer() {
-    return encoder.copyTrailer();
-  }
-
-  /** Writes the bytes into the COPY, if there are any. */
-  static void writeAll(CopyIn in, byte[] bytes) throws SQLException {
+  private static void writeAll(CopyIn in, byte[] bytes) throws SQLException {
     if (bytes.length > 0) {
       in.writeToCopy(bytes, 0, bytes.length);
     }
@@ -214,7 +214,7 @@ final class CopyWriter {
       throws SQLException {
     CopyIn in = copy.copyIn(sql);
     try {
-      writeAll(in, encoder.copyHeader());
+      writeHeader(in);
       int i = 0;
       while (i < rows.size()) {
         // Send runs of adjacent rows as one slice: the common case is one run, the whole buffer.
@@ -230,8 +230,7 @@ final class CopyWriter {
           in.writeToCopy(buffer.array(), at, Math.min(WRITE_SLICE, end - at));
         }
       }
-      writeAll(in, encoder.copyTrailer());
-      long copied = in.endCopy();
+      long copied = end(in);
       if (copied != rows.size()) {
         return new Attempt(
             false,

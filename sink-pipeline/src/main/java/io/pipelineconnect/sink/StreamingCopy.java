@@ -84,7 +84,7 @@ final class StreamingCopy {
     }
     savepoint = db.setSavepoint();
     copy = db.unwrap(PGConnection.class).getCopyAPI().copyIn(writer.copyStatement(rows.target()));
-    CopyWriter.writeAll(copy, writer.copyHeader());
+    writer.writeHeader(copy);
     connection = db;
     target = rows;
     sentRows = 0;
@@ -131,8 +131,7 @@ final class StreamingCopy {
     try {
       copy = open;
       write();
-      CopyWriter.writeAll(open, writer.copyTrailer());
-      long copied = open.endCopy();
+      long copied = writer.end(open);
       if (copied == sentRows) {
         connection.releaseSavepoint(savepoint);
         target.markWritten(sentRows);

@@ -6,6 +6,7 @@ import static io.pipelineconnect.sink.SinkTestSupport.execute;
 import static io.pipelineconnect.sink.SinkTestSupport.rows;
 import static io.pipelineconnect.sink.SinkTestSupport.sinkConfig;
 import static io.pipelineconnect.sink.SinkTestSupport.withDeadLetterQueue;
+import static io.pipelineconnect.sink.SinkTestSupport.withStructValues;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pipelineconnect.testsupport.ConnectClusterExtension;
@@ -143,8 +144,7 @@ class PipelineDbStreamSinkIT {
     }
     Map<String, String> props = streamSink("pv-binary", "binary_views", "binary");
     props.put("tasks.max", "1");
-    props.put("value.converter", "org.apache.kafka.connect.json.JsonConverter");
-    props.put("value.converter.schemas.enable", "true");
+    withStructValues(props);
     withDeadLetterQueue(props, "pv-binary-dlq");
     cluster.connect().configureConnector("binary-stream", props);
 

@@ -7,6 +7,7 @@ import static io.pipelineconnect.sink.SinkTestSupport.execute;
 import static io.pipelineconnect.sink.SinkTestSupport.rows;
 import static io.pipelineconnect.sink.SinkTestSupport.sinkConfig;
 import static io.pipelineconnect.sink.SinkTestSupport.withDeadLetterQueue;
+import static io.pipelineconnect.sink.SinkTestSupport.withStructValues;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pipelineconnect.testsupport.ConnectClusterExtension;
@@ -155,8 +156,7 @@ class PipelineSinkIT {
             + ",\"payload\":{\"id\":5,\"amount\":12.5,\"tags\":[\"a\",\"b\"]}}");
     Map<String, String> props = sinkConfig(cluster, server, db, "struct-in", "orders");
     props.put("format", "json");
-    props.put("value.converter", "org.apache.kafka.connect.json.JsonConverter");
-    props.put("value.converter.schemas.enable", "true");
+    withStructValues(props);
     cluster.connect().configureConnector("struct-sink", props);
 
     awaitCount(server, db, "SELECT count(*) FROM orders", 1);
@@ -210,8 +210,7 @@ class PipelineSinkIT {
     Map<String, String> props = sinkConfig(cluster, server, db, "binary-in", "typed");
     props.put("tasks.max", "1");
     props.put("format", "binary");
-    props.put("value.converter", "org.apache.kafka.connect.json.JsonConverter");
-    props.put("value.converter.schemas.enable", "true");
+    withStructValues(props);
     withDeadLetterQueue(props, "binary-dlq");
     cluster.connect().configureConnector("binary-sink", props);
 

@@ -50,6 +50,12 @@ final class SinkTestSupport {
     props.put("errors.deadletterqueue.context.headers.enable", "true");
   }
 
+  /** Values as Structs: JSON messages with their schema, read by JsonConverter. */
+  static void withStructValues(Map<String, String> props) {
+    props.put("value.converter", "org.apache.kafka.connect.json.JsonConverter");
+    props.put("value.converter.schemas.enable", "true");
+  }
+
   static void execute(PostgresServer server, String database, String... statements)
       throws SQLException {
     try (Connection connection = server.connect(database);
