@@ -7,8 +7,25 @@
 --
 -- A message is written to the outbox inside the caller's transaction: it is relayed to Kafka
 -- only if that transaction commits.
+--
+-- Rights: whoever runs this script owns the schema, the outbox and the functions; make that a
+-- dedicated role (the emitter connector's own login), never a superuser. produce_message,
+-- emit_tuple and outbox_enqueue are SECURITY DEFINER with a pinned search_path: they write the
+-- outbox with the owner's rights, and are the only way in. Nobody else gets any right on the
+-- outbox or its sequences, and EXECUTE is revoked from PUBLIC, so a caller needs exactly:
+--   GRANT USAGE ON SCHEMA pipeline_kafka TO app_role;
+--   GRANT EXECUTE ON FUNCTION pipeline_kafka.produce_message(text, bytea, integer, bytea) TO app_role;
+--   GRANT EXECUTE ON FUNCTION pipeline_kafka.emit_tuple() TO table_owner_role;  -- to CREATE TRIGGER
 
-CREATE SCHEMA IF NOT EXISTS pipeline_kafka;
+-- A schema a DBA made for the owner (CREATE SCHEMA pipeline_kafka AUTHORIZATION <owner>) is used as it
+-- is: CREATE SCHEMA IF NOT EXISTS would still demand the CREATE right on the database.
+DO $do$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = 'pipeline_kafka') THEN
+    CREATE SCHEMA pipeline_kafka;
+  END IF;
+END
+$do$;
 
 -- CACHE 1: ids must be drawn in the order transactions reach the insert; a session-cached block
 -- of ids would hand a later change a smaller id. The connector checks this at start.
@@ -44,14 +61,19 @@ CREATE INDEX IF NOT EXISTS outbox_claimed ON pipeline_kafka.outbox (bucket, rela
 -- messages of one key are relayed in order by one task.
 CREATE OR REPLACE FUNCTION pipeline_kafka.outbox_bucket(topic text, key bytea)
 RETURNS int LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
-  SELECT (hashtext(topic || E'\x1f' || coalesce(encode(key, 'hex'), '')) & 2147483647) % 16
+  SELECT (pg_catalog.hashtext(topic || E'\x1f' || coalesce(pg_catalog.encode(key, 'hex'), '')) & 2147483647) % 16
 $fn$;
 
 CREATE OR REPLACE FUNCTION pipeline_kafka.outbox_enqueue(topic text, message bytea, kafka_partition int, key bytea)
-RETURNS void LANGUAGE plpgsql VOLATILE AS $fn$
+RETURNS void LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
 BEGIN
   IF topic IS NULL OR topic = '' THEN
     RAISE EXCEPTION 'pipeline_kafka: a topic must be given' USING ERRCODE = '22004';
+  END IF;
+  -- Kafka's rules for a topic name: a name Kafka refuses would stall its bucket in the relay.
+  IF topic !~ '^[a-zA-Z0-9._-]{1,249}$' OR topic IN ('.', '..') THEN
+    RAISE EXCEPTION 'pipeline_kafka: % is not a valid Kafka topic name (1 to 249 of a-z A-Z 0-9 . _ -, not . or ..)',
+      quote_literal(topic) USING ERRCODE = '22023';
   END IF;
   IF kafka_partition IS NOT NULL AND kafka_partition < 0 THEN
     RAISE EXCEPTION 'pipeline_kafka: partition % is negative; use NULL (or ''-1'' in emit_tuple) to let Kafka choose', kafka_partition
@@ -74,7 +96,7 @@ $fn$;
 -- original extension, but VOLATILE (the original said IMMUTABLE) and transactional.
 CREATE OR REPLACE FUNCTION pipeline_kafka.produce_message(
   topic text, message bytea, "partition" integer DEFAULT NULL, key bytea DEFAULT NULL)
-RETURNS text LANGUAGE plpgsql VOLATILE AS $fn$
+RETURNS text LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
 BEGIN
   PERFORM pipeline_kafka.outbox_enqueue(topic, message, "partition", key);
   RETURN 'success';
@@ -84,7 +106,7 @@ $fn$;
 -- pipeline_kafka.emit_tuple(topic [, partition [, key_column]]): an AFTER INSERT OR UPDATE ...
 -- FOR EACH ROW trigger that emits NEW as JSON (row_to_json). Partition '-1' leaves it to Kafka.
 CREATE OR REPLACE FUNCTION pipeline_kafka.emit_tuple()
-RETURNS trigger LANGUAGE plpgsql VOLATILE AS $fn$
+RETURNS trigger LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
   target_topic text;
   target_partition int;
@@ -129,3 +151,11 @@ BEGIN
   RETURN NULL;
 END
 $fn$;
+
+-- The outbox is written only through the functions above; the relay connects as the owner.
+REVOKE ALL ON TABLE pipeline_kafka.outbox FROM PUBLIC;
+REVOKE ALL ON SEQUENCE pipeline_kafka.outbox_id_seq, pipeline_kafka.outbox_batch_seq FROM PUBLIC;
+REVOKE ALL ON FUNCTION pipeline_kafka.outbox_enqueue(text, bytea, int, bytea) FROM PUBLIC;
+REVOKE ALL ON FUNCTION pipeline_kafka.outbox_bucket(text, bytea) FROM PUBLIC;
+REVOKE ALL ON FUNCTION pipeline_kafka.produce_message(text, bytea, integer, bytea) FROM PUBLIC;
+REVOKE ALL ON FUNCTION pipeline_kafka.emit_tuple() FROM PUBLIC;

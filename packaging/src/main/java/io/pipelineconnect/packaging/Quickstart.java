@@ -91,6 +91,8 @@ public final class Quickstart {
         postgres,
         "CREATE TABLE IF NOT EXISTS page_views"
             + " (url text, user_id bigint, latency float8, viewed_at timestamptz DEFAULT now())");
+    // The examples connect as the least-privileged roles docs/security.md describes.
+    sql(postgres, Files.readString(examples.resolve("roles.sql")));
 
     say("Starting kinesalite (Kinesis) ...");
     KinesaliteServer kinesalite = KinesaliteServer.start(KINESALITE_PORT);

@@ -6,8 +6,12 @@ import java.sql.SQLException;
 import java.util.Collections;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Type;
@@ -50,6 +54,12 @@ public final class PostgresConnectionConfig {
           + "connectTimeout=10.";
 
   private static final String URL_PREFIX = "jdbc:postgresql:";
+  private static final Pattern URL_SSLMODE = Pattern.compile("[?&]sslmode=([^&]*)");
+  private static final Pattern URL_HOST =
+      Pattern.compile("^jdbc:postgresql://(\\[[^\\]]*\\]|[^:/?,]*)");
+  private static final Set<String> SECURE_SSL_MODES = Set.of("require", "verify-ca", "verify-full");
+  private static final Set<String> LOOPBACK_HOSTS =
+      Set.of("localhost", "127.0.0.1", "[::1]", "::1");
 
   private final String url;
   private final String user;
@@ -145,6 +155,36 @@ public final class PostgresConnectionConfig {
     return DriverManager.getConnection(url, properties);
   }
 
+  /**
+   * A warning when the database is not on this host and nothing asks for TLS: pgjdbc's default
+   * sslmode, prefer, checks no certificate and falls back to plaintext without a word.
+   */
+  public Optional<String> plaintextWarning() {
+    String sslMode = driverProperties.get("sslmode");
+    Matcher inUrl = URL_SSLMODE.matcher(url);
+    if (sslMode == null && inUrl.find()) {
+      sslMode = inUrl.group(1);
+    }
+    if (sslMode != null && SECURE_SSL_MODES.contains(sslMode.toLowerCase(Locale.ROOT))) {
+      return Optional.empty();
+    }
+    Matcher host = URL_HOST.matcher(url);
+    String hostName = host.find() ? host.group(1) : "localhost";
+    if (hostName.isEmpty() || LOOPBACK_HOSTS.contains(hostName.toLowerCase(Locale.ROOT))) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        "Connecting to "
+            + hostName
+            + " with sslmode="
+            + (sslMode == null ? "prefer (the default)" : sslMode)
+            + ": the server's certificate is not checked and the session may be plaintext. Set "
+            + PROPERTIES_PREFIX
+            + "sslmode=verify-full (and "
+            + PROPERTIES_PREFIX
+            + "sslrootcert=<CA file>) to encrypt and verify");
+  }
+
   public String url() {
     return url;
   }
@@ -158,11 +198,16 @@ public final class PostgresConnectionConfig {
     return driverProperties;
   }
 
-  /** For logs: URL, user and driver property names; never the password. */
+  /** The URL with any credential in it masked, for logs and messages. */
+  public String redactedUrl() {
+    return Redaction.redact(url);
+  }
+
+  /** For logs: URL (credentials masked), user and driver property names; never the password. */
   @Override
   public String toString() {
     return "PostgreSQL "
-        + url
+        + redactedUrl()
         + " as "
         + user
         + (driverProperties.isEmpty() ? "" : " with " + driverProperties.keySet());
@@ -175,7 +220,7 @@ public final class PostgresConnectionConfig {
       if (value == null || !value.toString().startsWith(URL_PREFIX)) {
         throw new ConfigException(
             name,
-            value,
+            value == null ? null : Redaction.redact(value.toString()),
             "Expected a PostgreSQL JDBC URL such as jdbc:postgresql://host:5432/database");
       }
     }

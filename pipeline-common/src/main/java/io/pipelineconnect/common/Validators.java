@@ -3,6 +3,7 @@ package io.pipelineconnect.common;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
 
@@ -54,6 +55,23 @@ public final class Validators {
           }
         },
         () -> "unset, or arn:aws:iam::<account>:role/<name>");
+  }
+
+  /** Unset, or a regular expression that compiles. */
+  public static ConfigDef.Validator optionalPattern() {
+    return ConfigDef.LambdaValidator.with(
+        (name, value) -> {
+          if (value == null) {
+            return;
+          }
+          try {
+            Pattern.compile(value.toString());
+          } catch (PatternSyntaxException e) {
+            throw new ConfigException(
+                name, value, "Not a regular expression: " + e.getDescription());
+          }
+        },
+        () -> "unset, or a Java regular expression");
   }
 
   /** Unset, or a relation name PostgreSQL accepts (optionally schema-qualified). */

@@ -58,4 +58,54 @@ class PostgresConnectionConfigTest {
         .hasMessageContaining("connection.password")
         .hasMessageNotContaining("s3cret");
   }
+
+  @Test
+  void credentialsInTheUrlAreMaskedInItsDescriptionAndInValidationErrors() {
+    PostgresConnectionConfig config =
+        parse(
+            Map.of(
+                "connection.url",
+                "jdbc:postgresql://db/x?ssl=true&password=s3cret&sslpassword=k3y&ApplicationName=a"));
+    assertThat(config.toString())
+        .doesNotContain("s3cret", "k3y")
+        .contains("password=****", "sslpassword=****", "ApplicationName=a");
+    assertThatThrownBy(() -> parse(Map.of("connection.url", "jdbc:mysql://db/x?password=s3cret")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("connection.url")
+        .hasMessageNotContaining("s3cret");
+  }
+
+  @Test
+  void warnsOfARemoteDatabaseWithoutVerifiedTls() {
+    assertThat(
+            parse(Map.of("connection.url", "jdbc:postgresql://db.example.com/x"))
+                .plaintextWarning())
+        .get()
+        .asString()
+        .contains("db.example.com", "sslmode=verify-full");
+    assertThat(
+            parse(Map.of("connection.url", "jdbc:postgresql://db.example.com/x?sslmode=disable"))
+                .plaintextWarning())
+        .get()
+        .asString()
+        .contains("sslmode=disable");
+    assertThat(
+            parse(
+                    Map.of(
+                        "connection.url", "jdbc:postgresql://db.example.com/x",
+                        "connection.properties.sslmode", "verify-full"))
+                .plaintextWarning())
+        .isEmpty();
+    assertThat(
+            parse(Map.of("connection.url", "jdbc:postgresql://db.example.com/x?sslmode=require"))
+                .plaintextWarning())
+        .isEmpty();
+    assertThat(
+            parse(Map.of("connection.url", "jdbc:postgresql://127.0.0.1:5432/x"))
+                .plaintextWarning())
+        .isEmpty();
+    assertThat(parse(Map.of("connection.url", "jdbc:postgresql://[::1]/x")).plaintextWarning())
+        .isEmpty();
+    assertThat(parse(Map.of("connection.url", "jdbc:postgresql:x")).plaintextWarning()).isEmpty();
+  }
 }

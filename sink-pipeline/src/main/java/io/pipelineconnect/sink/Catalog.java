@@ -17,25 +17,62 @@ final class Catalog {
   private Catalog() {}
 
   /**
-   * The relation, if it exists and this user may insert into it; empty if it does not exist.
+   * A relation as the catalog resolved it: its schema and name after search_path, and whether it is
+   * one that records must never write (see {@link TargetPolicy}).
+   */
+  record Relation(
+      long oid,
+      String schema,
+      String name,
+      String kind,
+      boolean systemSchema,
+      boolean outbox,
+      boolean offsetsTable) {}
+
+  /**
+   * The relation, if it exists, this user may insert into it and the policy allows it; empty if it
+   * does not exist.
    *
-   * @throws SQLException when it exists but cannot be written, with a message saying why
+   * @param keyNamed whether a record's key named it: then a refusal is the record's fault
+   * @throws BadRecordException when a key named a relation that records may not write
+   * @throws SQLException when a configured relation cannot be written, with a message saying why
    */
   static Optional<TargetTable> lookUp(
-      Connection connection, RelationName name, List<String> configuredColumns)
-      throws SQLException {
-    Long oid = relationOid(connection, name);
-    if (oid == null) {
+      Connection connection,
+      RelationName name,
+      List<String> configuredColumns,
+      TargetPolicy policy,
+      boolean keyNamed)
+      throws SQLException, BadRecordException {
+    Optional<Relation> resolved = resolve(connection, name);
+    if (resolved.isEmpty()) {
       return Optional.empty();
     }
+    Relation relation = resolved.get();
+    Optional<String> refusal = policy.refusal(relation, keyNamed);
+    if (refusal.isPresent()) {
+      throw new BadRecordException("Target " + name + " refused: " + refusal.get());
+    }
+    // r: table, p: partitioned table, f: foreign table (PipelineDB streams), v: view (with
+    // INSTEAD OF triggers COPY cannot write it).
+    if (!List.of("r", "p", "f").contains(relation.kind())) {
+      String reason =
+          name
+              + " is not a table or stream (relkind "
+              + relation.kind()
+              + "); COPY cannot write it";
+      refuse(reason, keyNamed);
+    }
+    long oid = relation.oid();
     try (PreparedStatement query =
         connection.prepareStatement("SELECT has_table_privilege(?::oid, 'INSERT')")) {
       query.setLong(1, oid);
       try (ResultSet rs = query.executeQuery()) {
         rs.next();
         if (!rs.getBoolean(1)) {
-          throw new SQLException(
-              "User may not insert into " + name + ": GRANT INSERT ON " + name + " TO <user>");
+          String reason =
+              "User may not insert into " + name + ": GRANT INSERT ON " + name + " TO <user>";
+          refuse(reason, keyNamed);
         }
       }
     }
@@ -51,39 +88,62 @@ final class Catalog {
     } else {
       for (String wanted : configuredColumns) {
         String trimmed = wanted.trim();
-        chosen.add(
-            all.stream()
-                .filter(c -> c.name().equals(trimmed))
-                .findFirst()
-                .orElseThrow(
-                    () ->
-                        new SQLException(
-                            "Column " + trimmed + " (from columns) does not exist in " + name)));
+        Optional<TargetTable.Column> column =
+            all.stream().filter(c -> c.name().equals(trimmed)).findFirst();
+        if (column.isEmpty()) {
+          String reason = "Column " + trimmed + " (from columns) does not exist in " + name;
+          refuse(reason, keyNamed);
+        }
+        chosen.add(column.get());
       }
     }
     if (chosen.isEmpty()) {
-      throw new SQLException(name + " has no columns to copy into");
+      String reason = name + " has no columns to copy into";
+      refuse(reason, keyNamed);
     }
     return Optional.of(new TargetTable(name, stream, List.copyOf(chosen)));
   }
 
-  private static Long relationOid(Connection connection, RelationName name) throws SQLException {
+  /** A relation that cannot be written: the record's fault if its key named it. */
+  private static void refuse(String reason, boolean keyNamed)
+      throws SQLException, BadRecordException {
+    if (keyNamed) {
+      throw new BadRecordException(reason);
+    }
+    throw new SQLException(reason);
+  }
+
+  /** Resolves the name as PostgreSQL would (search_path for an unqualified one). */
+  static Optional<Relation> resolve(Connection connection, RelationName name) throws SQLException {
     try (PreparedStatement query =
         connection.prepareStatement(
-            "SELECT c.oid, c.relkind FROM pg_class c WHERE c.oid = to_regclass(?)")) {
+            "SELECT c.oid, c.relkind, n.nspname, c.relname,"
+                // pg_ schemas are reserved for the system (pg_catalog, pg_toast, pg_temp_N).
+                + " n.nspname IN ('pg_catalog', 'information_schema')"
+                + " OR n.nspname LIKE 'pg\\_%',"
+                // The emitter's outbox: "outbox" beside its outbox_enqueue function.
+                + " c.relname = 'outbox' AND EXISTS (SELECT 1 FROM pg_proc p"
+                + " WHERE p.pronamespace = n.oid AND p.proname = 'outbox_enqueue'),"
+                // Any sink's offsets table, whatever offsets.table named it.
+                + " (SELECT count(*) FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0"
+                + " AND NOT a.attisdropped"
+                + " AND a.attname IN ('connector', 'topic', 'kafka_partition', 'next_offset')) = 4"
+                + " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                + " WHERE c.oid = to_regclass(?)")) {
       query.setString(1, name.quoted());
       try (ResultSet rs = query.executeQuery()) {
         if (!rs.next()) {
-          return null;
+          return Optional.empty();
         }
-        String kind = rs.getString(2);
-        // r: table, p: partitioned table, f: foreign table (PipelineDB streams), v: view (with
-        // INSTEAD OF triggers COPY cannot write it, so it is refused below by COPY itself).
-        if (!List.of("r", "p", "f").contains(kind)) {
-          throw new SQLException(
-              name + " is not a table or stream (relkind " + kind + "); COPY cannot write it");
-        }
-        return rs.getLong(1);
+        return Optional.of(
+            new Relation(
+                rs.getLong(1),
+                rs.getString(3),
+                rs.getString(4),
+                rs.getString(2),
+                rs.getBoolean(5),
+                rs.getBoolean(6),
+                rs.getBoolean(7)));
       }
     }
   }

@@ -29,11 +29,23 @@ final class OffsetStore {
     this.connector = connector;
   }
 
-  /** Creates the schema and table if missing; safe when several tasks race to do it. */
+  /**
+   * Creates the schema and table if missing; safe when several tasks race to do it. Nothing is
+   * created, and no CREATE right needed, where they exist: a DBA may make the table and grant this
+   * user only SELECT, INSERT, UPDATE and DELETE on it (PostgreSQL checks the CREATE right before IF
+   * NOT EXISTS).
+   */
   void createIfMissing(Connection connection) throws SQLException {
+    if (exists(connection, "SELECT to_regclass(?) IS NOT NULL", table.quoted())) {
+      return;
+    }
     for (int attempt = 1; ; attempt++) {
       try (Statement statement = connection.createStatement()) {
-        if (table.schema().isPresent()) {
+        if (table.schema().isPresent()
+            && !exists(
+                connection,
+                "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = ?)",
+                table.schema().get())) {
           statement.execute(
               "CREATE SCHEMA IF NOT EXISTS " + Identifiers.quote(table.schema().get()));
         }
@@ -56,6 +68,17 @@ final class OffsetStore {
         if (!race || attempt >= 3) {
           throw e;
         }
+      }
+    }
+  }
+
+  private static boolean exists(Connection connection, String sql, String name)
+      throws SQLException {
+    try (PreparedStatement query = connection.prepareStatement(sql)) {
+      query.setString(1, name);
+      try (ResultSet rs = query.executeQuery()) {
+        rs.next();
+        return rs.getBoolean(1);
       }
     }
   }
@@ -165,14 +188,19 @@ final class OffsetStore {
     }
   }
 
-  /** Deletes the given partitions' offsets, or all of this connector's when none are given. */
+  /** Deletes every saved offset of this connector. */
+  int deleteAll(Connection connection) throws SQLException {
+    try (PreparedStatement statement =
+        connection.prepareStatement("DELETE FROM " + table.quoted() + " WHERE connector = ?")) {
+      statement.setString(1, connector);
+      return statement.executeUpdate();
+    }
+  }
+
+  /** Deletes the given partitions' offsets, and no others (none for an empty collection). */
   int delete(Connection connection, Collection<TopicPartition> partitions) throws SQLException {
     if (partitions.isEmpty()) {
-      try (PreparedStatement statement =
-          connection.prepareStatement("DELETE FROM " + table.quoted() + " WHERE connector = ?")) {
-        statement.setString(1, connector);
-        return statement.executeUpdate();
-      }
+      return 0;
     }
     try (PreparedStatement statement =
         connection.prepareStatement(

@@ -1,5 +1,6 @@
 package io.pipelineconnect.sink;
 
+import io.pipelineconnect.common.ConfigLog;
 import io.pipelineconnect.common.CopyFormatConfig;
 import io.pipelineconnect.common.CopyOptions;
 import io.pipelineconnect.common.PostgresConnectionConfig;
@@ -10,6 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -43,6 +45,16 @@ public final class PipelineSinkConfig extends AbstractConfig {
       "pipeline_kafka's consume_begin_stream_partitioned: each record's key names its target"
           + " relation. A record whose key names no existing relation goes to the errant record"
           + " reporter (DLQ).";
+
+  public static final String STREAM_FROM_KEY_ALLOWED = "stream.from.key.allowed";
+  static final String STREAM_FROM_KEY_ALLOWED_DOC =
+      "Required with stream.from.key=true: a regular expression that the schema-qualified name of"
+          + " a key-named relation must match in full, as the catalog resolves it (lower case"
+          + " unless created quoted), e.g. 'analytics\\..*' for every relation in schema"
+          + " analytics, or 'public\\.(clicks|views)'. Any producer on the topics chooses the"
+          + " keys, so this is what keeps a record out of tables it was not meant to write. A key"
+          + " outside it is a bad record (DLQ). System catalogs, offsets tables and the emitter's"
+          + " outbox are refused whatever it says.";
 
   public static final String COLUMNS = "columns";
   static final String COLUMNS_DOC =
@@ -113,12 +125,14 @@ public final class PipelineSinkConfig extends AbstractConfig {
   private final Optional<RelationName> stream;
   private final Optional<String> streamFormat;
   private final boolean streamFromKey;
+  private final Optional<Pattern> streamFromKeyAllowed;
   private final List<String> columns;
   private final RelationName offsetsTable;
   private final StartOffset startOffset;
 
   public PipelineSinkConfig(Map<String, String> props) {
-    super(CONFIG_DEF, props);
+    super(CONFIG_DEF, props, false);
+    ConfigLog.logValues(this);
     connection = PostgresConnectionConfig.from(values(), originals());
     copyOptions = CopyFormatConfig.from(values());
     stream = Optional.ofNullable(getString(STREAM)).map(s -> parseRelation(STREAM, s));
@@ -132,6 +146,15 @@ public final class PipelineSinkConfig extends AbstractConfig {
           getString(STREAM),
           "Set exactly one of stream (one target), stream.format (a target per topic) or"
               + " stream.from.key=true (the key names the target)");
+    }
+    streamFromKeyAllowed =
+        Optional.ofNullable(getString(STREAM_FROM_KEY_ALLOWED)).map(Pattern::compile);
+    if (streamFromKey && streamFromKeyAllowed.isEmpty()) {
+      throw new ConfigException(
+          STREAM_FROM_KEY_ALLOWED,
+          null,
+          "stream.from.key=true lets every producer on the topics choose the target relation:"
+              + " say which ones it may name, e.g. stream.from.key.allowed=analytics\\..*");
     }
     streamFormat.ifPresent(
         template -> {
@@ -195,6 +218,17 @@ public final class PipelineSinkConfig extends AbstractConfig {
             ++order,
             Width.SHORT,
             "Target from record key")
+        .define(
+            STREAM_FROM_KEY_ALLOWED,
+            Type.STRING,
+            null,
+            Validators.optionalPattern(),
+            Importance.MEDIUM,
+            STREAM_FROM_KEY_ALLOWED_DOC,
+            TARGET_GROUP,
+            ++order,
+            Width.LONG,
+            "Relations keys may name")
         .define(
             COLUMNS,
             Type.LIST,
@@ -343,6 +377,11 @@ public final class PipelineSinkConfig extends AbstractConfig {
 
   public boolean streamFromKey() {
     return streamFromKey;
+  }
+
+  /** The pattern key-named relations must match, when {@code stream.from.key} is set. */
+  public Optional<Pattern> streamFromKeyAllowed() {
+    return streamFromKeyAllowed;
   }
 
   /** The configured COPY column list; empty means "all insertable columns". */

@@ -83,9 +83,10 @@ public class PipelineSinkConnector extends SinkConnector {
 
   /**
    * Keeps the database's offsets in step with the REST offsets API ({@code PATCH} / {@code DELETE
-   * /connectors/{name}/offsets}), which Connect calls while the connector is stopped: a value sets
-   * the partition's next offset, null deletes it, and an empty map or all-null values delete every
-   * offset of the connector.
+   * /connectors/{name}/offsets}), which Connect calls while the connector is stopped with exactly
+   * the partitions the request names: a value sets the partition's next offset, null deletes that
+   * partition's offset and no other. Only an empty map (what DELETE passes when the consumer group
+   * has no committed offsets) deletes every offset of the connector.
    */
   @Override
   public boolean alterOffsets(
@@ -99,6 +100,9 @@ public class PipelineSinkConnector extends SinkConnector {
         (partition, offset) -> {
           if (offset == null) {
             delete.add(partition);
+          } else if (offset < 0) {
+            throw new ConnectException(
+                "Offset " + offset + " for " + partition + " is negative: give 0 or more");
           } else {
             set.put(partition, offset);
           }
@@ -106,8 +110,8 @@ public class PipelineSinkConnector extends SinkConnector {
     try (Connection db = config.connection().open()) {
       db.setAutoCommit(false);
       store.createIfMissing(db);
-      if (set.isEmpty()) {
-        int deleted = store.delete(db, List.of());
+      if (offsets.isEmpty()) {
+        int deleted = store.deleteAll(db);
         log.info("Deleted all {} saved offsets of sink {}", deleted, name);
       } else {
         store.delete(db, delete);

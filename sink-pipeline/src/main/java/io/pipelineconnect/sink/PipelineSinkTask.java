@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -92,6 +93,7 @@ public class PipelineSinkTask extends SinkTask {
     batchSize = config.batchSize();
     maxBytes = config.maxBytes();
     lingerNanos = config.linger().toNanos();
+    config.connection().plaintextWarning().ifPresent(log::warn);
     try {
       Connection db = connection();
       offsets.createIfMissing(db);
@@ -125,18 +127,23 @@ public class PipelineSinkTask extends SinkTask {
 
   /** The fixed target must exist and be writable, and its COPY options must be acceptable. */
   private void checkFixedTarget(Connection db, RelationName name) throws SQLException {
+    Optional<TargetTable> found;
+    try {
+      found = Catalog.lookUp(db, name, config.columns(), TargetPolicy.from(config), false);
+    } catch (BadRecordException e) {
+      throw new ConnectException(e.getMessage() + ". Set stream to a table or stream of yours.");
+    }
     TargetTable table =
-        Catalog.lookUp(db, name, config.columns())
-            .orElseThrow(
-                () ->
-                    new ConnectException(
-                        "Target "
-                            + name
-                            + " does not exist. Create it first, e.g. CREATE TABLE "
-                            + name.quoted()
-                            + " (...), or on PipelineDB CREATE FOREIGN TABLE "
-                            + name.quoted()
-                            + " (...) SERVER pipelinedb"));
+        found.orElseThrow(
+            () ->
+                new ConnectException(
+                    "Target "
+                        + name
+                        + " does not exist. Create it first, e.g. CREATE TABLE "
+                        + name.quoted()
+                        + " (...), or on PipelineDB CREATE FOREIGN TABLE "
+                        + name.quoted()
+                        + " (...) SERVER pipelinedb"));
     encoder.checkTarget(table);
     // An empty COPY checks the options and the column list the way every batch will use them.
     try (Statement statement = db.createStatement()) {

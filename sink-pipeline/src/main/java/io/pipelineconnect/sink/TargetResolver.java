@@ -14,11 +14,14 @@ import org.apache.kafka.connect.sink.SinkRecord;
 /**
  * Decides which relation a record goes to: the one {@code stream}, the {@code stream.format}
  * template filled with the topic, or the relation the record's key names ({@code stream.from.key}).
- * Relations are looked up in the catalog once and remembered.
+ * Relations are looked up in the catalog once and remembered; {@link TargetPolicy} decides which of
+ * them records may write.
  */
 final class TargetResolver {
   private final Function<SinkRecord, RelationName> naming;
   private final List<String> columns;
+  private final TargetPolicy policy;
+  private final boolean keyNamed;
   private final Map<RelationName, TargetTable> known = new HashMap<>();
 
   /** In {@code stream} mode every record has the same target: skip the lookup. */
@@ -27,23 +30,28 @@ final class TargetResolver {
   private TargetTable fixedTable;
 
   private TargetResolver(
-      Function<SinkRecord, RelationName> naming, List<String> columns, RelationName fixed) {
+      Function<SinkRecord, RelationName> naming,
+      PipelineSinkConfig config,
+      RelationName fixed,
+      boolean keyNamed) {
     this.naming = naming;
-    this.columns = columns;
+    this.columns = config.columns();
+    this.policy = TargetPolicy.from(config);
     this.fixed = fixed;
+    this.keyNamed = keyNamed;
   }
 
   static TargetResolver from(PipelineSinkConfig config) {
     if (config.stream().isPresent()) {
       RelationName fixed = config.stream().get();
-      return new TargetResolver(record -> fixed, config.columns(), fixed);
+      return new TargetResolver(record -> fixed, config, fixed, false);
     }
     if (config.streamFormat().isPresent()) {
       RelationName template = RelationName.parse(config.streamFormat().get());
       return new TargetResolver(
-          record -> fillTemplate(template, record.topic()), config.columns(), null);
+          record -> fillTemplate(template, record.topic()), config, null, false);
     }
-    return new TargetResolver(TargetResolver::fromKey, config.columns(), null);
+    return new TargetResolver(TargetResolver::fromKey, config, null, true);
   }
 
   /**
@@ -94,7 +102,18 @@ final class TargetResolver {
     if (table != null) {
       return table;
     }
-    Optional<TargetTable> found = Catalog.lookUp(connection.get(), name, columns);
+    Optional<TargetTable> found;
+    try {
+      found = Catalog.lookUp(connection.get(), name, columns, policy, keyNamed);
+    } catch (SQLException e) {
+      if (keyNamed) {
+        // A key that is no valid name for the catalog (too long, say) is the record's fault.
+        if (e.getSQLState() != null && e.getSQLState().startsWith("42")) {
+          throw new BadRecordException("Target " + name + ": " + e.getMessage(), e);
+        }
+      }
+      throw e;
+    }
     if (found.isEmpty()) {
       throw new BadRecordException("Target relation " + name + " does not exist");
     }

@@ -84,4 +84,25 @@ class PipelineSinkConfigTest {
     props.put("connection.url", "postgres://db");
     assertThat(errorsFor(props, "connection.url")).isNotEmpty();
   }
+
+  @Test
+  void keyNamedTargetsNeedAnAllowListThatCompiles() {
+    Map<String, String> props = valid();
+    props.remove("stream");
+    props.put("stream.from.key", "true");
+    assertThat(errorsFor(props, "stream.from.key.allowed"))
+        .singleElement()
+        .asString()
+        .contains("stream.from.key.allowed=");
+
+    props.put("stream.from.key.allowed", "analytics\\.(");
+    assertThat(errorsFor(props, "stream.from.key.allowed"))
+        .singleElement()
+        .asString()
+        .contains("Not a regular expression");
+
+    props.put("stream.from.key.allowed", "analytics\\..*");
+    assertThat(new PipelineSinkConnector().validate(props).configValues())
+        .allSatisfy(v -> assertThat(v.errorMessages()).as(v.name()).isEmpty());
+  }
 }

@@ -10,6 +10,7 @@ import static io.pipelineconnect.sink.SinkTestSupport.withDeadLetterQueue;
 import static io.pipelineconnect.sink.SinkTestSupport.withStructValues;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.pipelineconnect.testsupport.CapturedLog;
 import io.pipelineconnect.testsupport.ConnectClusterExtension;
 import io.pipelineconnect.testsupport.KafkaConnectCluster;
 import io.pipelineconnect.testsupport.PostgresExtension;
@@ -302,6 +303,7 @@ class PipelineSinkIT {
     Map<String, String> props = sinkConfig(cluster, server, db, "keyed", "unused");
     props.remove("stream");
     props.put("stream.from.key", "true");
+    props.put("stream.from.key.allowed", "public\\.a|s\\.B");
     withDeadLetterQueue(props, "keyed-dlq");
     cluster.connect().configureConnector("keyed-sink", props);
 
@@ -310,6 +312,176 @@ class PipelineSinkIT {
     ConsumerRecords<byte[], byte[]> dead = cluster.kafka().consume(1, 60_000, "keyed-dlq");
     assertThat(new String(dead.iterator().next().value(), StandardCharsets.UTF_8))
         .isEqualTo("evil");
+  }
+
+  /**
+   * Any producer on the topic chooses the keys: each of these tried to write where no record may (a
+   * login superuser, a fake offset that makes a sink skip data, a message to any Kafka topic, a
+   * table outside the allow-list). All go to the DLQ, naming why, and change nothing.
+   */
+  @Test
+  void keysNamingRelationsOutsideTheAllowListOrProtectedOnesGoToTheDeadLetterQueue()
+      throws Exception {
+    execute(
+        server,
+        db,
+        "CREATE SCHEMA analytics",
+        "CREATE TABLE analytics.clicks (v text)",
+        "CREATE TABLE public.secrets (v text)",
+        // What the emitter installs: an outbox beside its outbox_enqueue function.
+        "CREATE SCHEMA relay",
+        "CREATE TABLE relay.outbox (topic text, message text)",
+        "CREATE FUNCTION relay.outbox_enqueue() RETURNS void LANGUAGE sql AS 'SELECT'",
+        // Another sink's offsets table, under a name of its own.
+        "CREATE TABLE analytics.other_offsets (connector text, topic text, kafka_partition int,"
+            + " next_offset bigint)");
+    long roles = count(server, db, "SELECT count(*) FROM pg_authid");
+    cluster.kafka().createTopic("keyed-attacks", 1);
+    produce("keyed-attacks", 0, "analytics.clicks", "ok-1");
+    produce("keyed-attacks", 0, "pg_catalog.pg_authid", "intruder\ttrue");
+    produce("keyed-attacks", 0, "pg_authid", "intruder\ttrue");
+    produce("keyed-attacks", 0, "pipeline_connect.sink_offsets", "victim\tkeyed-attacks\t0\t999");
+    produce("keyed-attacks", 0, "analytics.other_offsets", "victim\tt\t0\t999");
+    produce("keyed-attacks", 0, "relay.outbox", "connect-configs\tpwned");
+    produce("keyed-attacks", 0, "secrets", "leak");
+    produce("keyed-attacks", 0, "information_schema.sql_features", "x");
+    produce("keyed-attacks", 0, "analytics.clicks", "ok-2");
+    Map<String, String> props = sinkConfig(cluster, server, db, "keyed-attacks", "unused");
+    props.remove("stream");
+    props.put("tasks.max", "1");
+    props.put("stream.from.key", "true");
+    // Even a pattern that allows everything does not open the protected relations.
+    props.put("stream.from.key.allowed", "analytics\\..*|pg_catalog\\..*|relay\\..*");
+    withDeadLetterQueue(props, "keyed-attacks-dlq");
+    cluster.connect().configureConnector("keyed-attacks-sink", props);
+
+    awaitCount(server, db, "SELECT count(*) FROM analytics.clicks", 2);
+    ConsumerRecords<byte[], byte[]> dead = cluster.kafka().consume(7, 60_000, "keyed-attacks-dlq");
+    Map<String, String> reasons = new java.util.HashMap<>();
+    for (ConsumerRecord<byte[], byte[]> record : dead) {
+      reasons.put(
+          new String(record.key(), StandardCharsets.UTF_8),
+          header(record, "__connect.errors.exception.message"));
+    }
+    assertThat(reasons)
+        .containsOnlyKeys(
+            "pg_catalog.pg_authid",
+            "pg_authid",
+            "pipeline_connect.sink_offsets",
+            "analytics.other_offsets",
+            "relay.outbox",
+            "secrets",
+            "information_schema.sql_features");
+    assertThat(reasons.get("pg_authid")).contains("pg_catalog.pg_authid is in a system schema");
+    assertThat(reasons.get("relay.outbox")).contains("the emitter's outbox");
+    assertThat(reasons.get("analytics.other_offsets")).contains("holds sink offsets");
+    assertThat(reasons.get("secrets")).contains("does not match stream.from.key.allowed");
+    assertThat(count(server, db, "SELECT count(*) FROM pg_authid")).isEqualTo(roles);
+    assertThat(count(server, db, "SELECT count(*) FROM relay.outbox")).isZero();
+    assertThat(count(server, db, "SELECT count(*) FROM analytics.other_offsets")).isZero();
+    assertThat(count(server, db, "SELECT count(*) FROM public.secrets")).isZero();
+    awaitCount(
+        server,
+        db,
+        "SELECT next_offset FROM pipeline_connect.sink_offsets"
+            + " WHERE connector = 'keyed-attacks-sink'",
+        9);
+    assertThat(
+            count(
+                server,
+                db,
+                "SELECT count(*) FROM pipeline_connect.sink_offsets WHERE connector = 'victim'"))
+        .isZero();
+  }
+
+  /**
+   * The grants docs/security.md lists, and no more: INSERT on the target (USAGE on its schema), and
+   * either a schema of its own for the offsets table or a table a DBA made, with SELECT, INSERT,
+   * UPDATE and DELETE. Both routes run, and the REST offsets API works, as that role.
+   */
+  @Test
+  void aRoleHoldingOnlyTheDocumentedGrantsRunsTheSink() throws Exception {
+    String role = db + "_sink";
+    execute(
+        server,
+        db,
+        "CREATE ROLE " + role + " LOGIN",
+        "CREATE SCHEMA shop",
+        "CREATE TABLE shop.orders (v text)",
+        "GRANT USAGE ON SCHEMA shop TO " + role,
+        "GRANT INSERT ON shop.orders TO " + role,
+        // Route 1: a schema of its own, where the sink creates its offsets table.
+        "CREATE SCHEMA sink_state AUTHORIZATION " + role,
+        // Route 2: an offsets table made by a DBA.
+        "CREATE SCHEMA ops",
+        "CREATE TABLE ops.sink_offsets (connector text NOT NULL, topic text NOT NULL,"
+            + " kafka_partition int NOT NULL, next_offset bigint NOT NULL,"
+            + " updated_at timestamptz NOT NULL DEFAULT now(),"
+            + " PRIMARY KEY (connector, topic, kafka_partition))",
+        "GRANT USAGE ON SCHEMA ops TO " + role,
+        "GRANT SELECT, INSERT, UPDATE, DELETE ON ops.sink_offsets TO " + role);
+    cluster.kafka().createTopic("least-in", 2);
+    for (int i = 0; i < 10; i++) {
+      produce("least-in", i % 2, null, "v" + i);
+    }
+    Map<String, String> ownSchema = sinkConfig(cluster, server, db, "least-in", "shop.orders");
+    ownSchema.put("connection.user", role);
+    ownSchema.put("offsets.table", "sink_state.offsets");
+    cluster.connect().configureConnector("least-own-schema", ownSchema);
+    Map<String, String> premade = sinkConfig(cluster, server, db, "least-in", "shop.orders");
+    premade.put("connection.user", role);
+    premade.put("offsets.table", "ops.sink_offsets");
+    cluster.connect().configureConnector("least-premade", premade);
+
+    awaitCount(server, db, "SELECT count(*) FROM shop.orders", 20);
+    awaitCount(server, db, "SELECT sum(next_offset) FROM sink_state.offsets", 10);
+    awaitCount(server, db, "SELECT sum(next_offset) FROM ops.sink_offsets", 10);
+
+    cluster.connect().stopConnector("least-premade");
+    cluster.connect().assertions().assertConnectorIsStopped("least-premade", "not stopped");
+    cluster.connect().resetConnectorOffsets("least-premade");
+    assertThat(count(server, db, "SELECT count(*) FROM ops.sink_offsets")).isZero();
+  }
+
+  @Test
+  void aPasswordInTheUrlNeverReachesTheLogsTaskTracesOrValidation() throws Exception {
+    String secret = "Sekr3t-in-the-url";
+    execute(server, db, "CREATE TABLE guarded (v text)");
+    cluster.kafka().createTopic("guarded-in", 1);
+    produce("guarded-in", 0, null, "row");
+    try (CapturedLog log = CapturedLog.start()) {
+      // The test server trusts local connections, so the password is sent and ignored.
+      Map<String, String> working = sinkConfig(cluster, server, db, "guarded-in", "guarded");
+      working.put("connection.url", server.jdbcUrl(db) + "?password=" + secret);
+      cluster.connect().configureConnector("guarded-sink", working);
+      Map<String, String> failing = sinkConfig(cluster, server, db, "guarded-in", "guarded");
+      failing.put("connection.url", server.jdbcUrl("no_such_database") + "?password=" + secret);
+      failing.put("max.retries", "0");
+      cluster.connect().configureConnector("guarded-failing", failing);
+
+      awaitCount(server, db, "SELECT count(*) FROM guarded", 1);
+      cluster
+          .connect()
+          .assertions()
+          .assertConnectorIsRunningAndTasksHaveFailed("guarded-failing", 2, "tasks did not fail");
+      String trace = cluster.connect().connectorStatus("guarded-failing").tasks().get(0).trace();
+      assertThat(trace).contains("no_such_database").contains("password=****");
+      assertThat(trace).doesNotContain(secret);
+
+      Map<String, String> invalid = sinkConfig(cluster, server, db, "guarded-in", "guarded");
+      invalid.put("connection.url", "jdbc:postgres://db/x?password=" + secret);
+      String errors =
+          cluster
+              .connect()
+              .validateConnectorConfig(PipelineSinkConnector.class.getSimpleName(), invalid)
+              .configs()
+              .stream()
+              .flatMap(v -> v.configValue().errors().stream())
+              .collect(Collectors.joining("\n"));
+      assertThat(errors).contains("connection.url").doesNotContain(secret);
+
+      assertThat(log.text()).contains("no_such_database").doesNotContain(secret);
+    }
   }
 
   @Test

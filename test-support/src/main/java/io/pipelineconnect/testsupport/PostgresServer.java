@@ -150,6 +150,11 @@ public final class PostgresServer implements AutoCloseable {
     return "jdbc:postgresql://" + host() + ":" + port + "/" + database;
   }
 
+  /** A new connection as the given role (authentication is trust), to test what it may do. */
+  public Connection connectAs(String database, String role) throws SQLException {
+    return DriverManager.getConnection(jdbcUrl(database), role, "");
+  }
+
   /** A new connection, as the superuser, to a database on this server. */
   public Connection connect(String database) throws SQLException {
     return DriverManager.getConnection(jdbcUrl(database), SUPERUSER, "");

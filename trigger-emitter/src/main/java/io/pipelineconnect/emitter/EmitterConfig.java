@@ -1,11 +1,14 @@
 package io.pipelineconnect.emitter;
 
+import io.pipelineconnect.common.ConfigLog;
 import io.pipelineconnect.common.PostgresConnectionConfig;
+import io.pipelineconnect.common.Validators;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -79,6 +82,18 @@ public final class EmitterConfig extends AbstractConfig {
           + " such a message fails the task, naming it. Further admin-client settings (security)"
           + " take the prefix 'kafka.', e.g. kafka.security.protocol.";
 
+  public static final String TOPICS_ALLOWED = "emitter.topics.allowed";
+  static final String TOPICS_ALLOWED_DOC =
+      "A regular expression every message's topic must match in full to be sent. Whoever may call"
+          + " produce_message or create an emit_tuple trigger chooses the topic; a message for a"
+          + " topic outside this pattern stays in the outbox marked failed, with the reason. The"
+          + " default refuses names starting with '_' (Kafka's and Confluent's internal topics)"
+          + " and names ending in connect-configs, connect-offsets or connect-status (Connect's"
+          + " internal topics under their usual names): if your workers' internal topics have"
+          + " other names, keep them out of this pattern too.";
+  static final String TOPICS_ALLOWED_DEFAULT =
+      "(?!_)(?!(.*[-_.])?connect[-_.]?(configs|offsets|status)$)[a-zA-Z0-9._-]+";
+
   /** Task-only: the buckets a task relays. */
   static final String TASK_BUCKETS = "emitter.task.buckets";
 
@@ -87,7 +102,8 @@ public final class EmitterConfig extends AbstractConfig {
   private final PostgresConnectionConfig connection;
 
   public EmitterConfig(Map<String, String> props) {
-    super(CONFIG_DEF, props);
+    super(CONFIG_DEF, props, false);
+    ConfigLog.logValues(this);
     connection = PostgresConnectionConfig.from(values(), originals());
     if ("all".equalsIgnoreCase(props.getOrDefault("errors.tolerance", "none").trim())) {
       throw new ConfigException(
@@ -210,8 +226,24 @@ public final class EmitterConfig extends AbstractConfig {
             ++order,
             Width.LONG,
             "Kafka bootstrap servers")
+        .define(
+            TOPICS_ALLOWED,
+            Type.STRING,
+            TOPICS_ALLOWED_DEFAULT,
+            Validators.optionalPattern(),
+            Importance.MEDIUM,
+            TOPICS_ALLOWED_DOC,
+            RELAY_GROUP,
+            ++order,
+            Width.LONG,
+            "Topics messages may go to")
         .defineInternal(TASK_BUCKETS, Type.LIST, "", Importance.LOW);
     return def;
+  }
+
+  /** The pattern a message's topic must match to be sent. */
+  public Pattern topicsAllowed() {
+    return Pattern.compile(getString(TOPICS_ALLOWED));
   }
 
   public PostgresConnectionConfig connection() {

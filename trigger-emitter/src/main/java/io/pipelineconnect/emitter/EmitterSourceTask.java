@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.errors.RetriableException;
 import org.apache.kafka.connect.source.SourceRecord;
@@ -52,6 +53,7 @@ public class EmitterSourceTask extends SourceTask {
   private Connection cleanupConnection;
   private volatile boolean stopping;
   private TopicPartitionCounts partitionCounts;
+  private Pattern topicsAllowed;
   private boolean listening;
   private long lastMessagesAtMs;
   private long lockNamespace;
@@ -66,8 +68,10 @@ public class EmitterSourceTask extends SourceTask {
     config = new EmitterConfig(props);
     relay = new OutboxRelay(config.schema());
     assigned = config.taskBuckets();
+    topicsAllowed = config.topicsAllowed();
     partitionCounts = config.kafkaAdminSettings().map(TopicPartitionCounts::new).orElse(null);
     stopping = false;
+    config.connection().plaintextWarning().ifPresent(log::warn);
     log.info("Emitter task relaying buckets {} of {}.outbox", assigned, config.schema());
   }
 
@@ -109,25 +113,38 @@ public class EmitterSourceTask extends SourceTask {
     }
   }
 
+  private Optional<String> topicRefusal(String topic) {
+    if (topicsAllowed.matcher(topic).matches()) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        "topic "
+            + topic
+            + " is not allowed by "
+            + EmitterConfig.TOPICS_ALLOWED
+            + " ("
+            + topicsAllowed.pattern()
+            + ")");
+  }
+
   private List<OutboxMessage> claim(Connection db) throws SQLException {
     return relay.claim(db, List.copyOf(owned), config.batchSize(), config.maxMessageBytes());
   }
 
   /**
-   * Marks failed, in the outbox, the messages naming a partition their topic lacks: sent, each
-   * would fail the task on every restart. Only checked when kafka.bootstrap.servers is set.
+   * Marks failed, in the outbox, the messages that must not or cannot be sent: a topic outside
+   * emitter.topics.allowed (the callers of produce_message are untrusted), and, when
+   * kafka.bootstrap.servers is set, a partition the topic lacks (sent, it would fail the task on
+   * every restart).
    */
   private List<OutboxMessage> withoutPoison(Connection db, List<OutboxMessage> messages)
       throws SQLException {
-    if (partitionCounts == null) {
-      return messages;
-    }
     List<OutboxMessage> sendable = new ArrayList<>(messages.size());
     for (OutboxMessage message : messages) {
-      Optional<String> problem =
-          message.partition() == null
-              ? Optional.empty()
-              : partitionCounts.problem(message.topic(), message.partition());
+      Optional<String> problem = topicRefusal(message.topic());
+      if (problem.isEmpty() && partitionCounts != null && message.partition() != null) {
+        problem = partitionCounts.problem(message.topic(), message.partition());
+      }
       if (problem.isPresent()) {
         log.warn(
             "Outbox message {} for topic {} is not sent and stays in the outbox marked failed: {}",

@@ -10,12 +10,15 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import org.apache.kafka.connect.errors.ConnectException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Installs the outbox SQL (schema, sequences, table, produce_message, emit_tuple) from the template
  * shipped in the jar, and checks what the relay relies on.
  */
 final class OutboxInstaller {
+  private static final Logger log = LoggerFactory.getLogger(OutboxInstaller.class);
   private static final String TEMPLATE = "outbox.sql";
 
   private OutboxInstaller() {}
@@ -46,6 +49,7 @@ final class OutboxInstaller {
    */
   static void install(Connection connection, EmitterConfig config) throws SQLException {
     refuseOriginalExtension(connection, config.schema());
+    warnIfSuperuser(connection);
     boolean autoCommit = connection.getAutoCommit();
     connection.setAutoCommit(false);
     try (Statement statement = connection.createStatement()) {
@@ -58,6 +62,24 @@ final class OutboxInstaller {
       throw e;
     } finally {
       connection.setAutoCommit(autoCommit);
+    }
+  }
+
+  /**
+   * produce_message and emit_tuple run with their owner's rights (SECURITY DEFINER): owned by a
+   * superuser, a bug in them would be a superuser's bug.
+   */
+  private static void warnIfSuperuser(Connection connection) throws SQLException {
+    try (Statement statement = connection.createStatement();
+        ResultSet rs =
+            statement.executeQuery(
+                "SELECT current_user, rolsuper FROM pg_roles WHERE rolname = current_user")) {
+      if (rs.next() && rs.getBoolean(2)) {
+        log.warn(
+            "Installing the outbox as {}, a superuser: produce_message and emit_tuple run with"
+                + " their owner's rights. Install as a dedicated role (see docs/security.md).",
+            rs.getString(1));
+      }
     }
   }
 

@@ -413,6 +413,96 @@ class EmitterSourceIT {
   }
 
   @Test
+  void messagesForConnectsInternalTopicsOrOutsideTheAllowListAreMarkedFailedAndTheRestFlow()
+      throws Exception {
+    cluster.kafka().createTopic("orders.eu", 1);
+    startEmitter("emit-guarded", emitterConfig());
+    sql(
+        "SELECT pipeline_kafka.produce_message('orders.eu', 'first'::bytea)",
+        "SELECT pipeline_kafka.produce_message('connect-configs', 'forged'::bytea)",
+        "SELECT pipeline_kafka.produce_message('__consumer_offsets', 'forged'::bytea)",
+        "SELECT pipeline_kafka.produce_message('_schemas', 'forged'::bytea)",
+        "SELECT pipeline_kafka.produce_message('orders.eu', 'last'::bytea)");
+    Awaitility.await("allowed messages relayed, refused ones left")
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> outboxSize() == 3);
+    assertThat(
+            count(
+                "SELECT count(*) FROM pipeline_kafka.outbox WHERE failed_reason LIKE"
+                    + " 'topic % is not allowed by emitter.topics.allowed%'"))
+        .isEqualTo(3);
+    List<String> values = new ArrayList<>();
+    cluster.kafka().consumeAll(30_000, "orders.eu").forEach(r -> values.add(text(r.value())));
+    assertThat(values).containsExactly("first", "last");
+
+    // An operator's own pattern replaces the default.
+    cluster.kafka().createTopic("audit", 1);
+    Map<String, String> props = emitterConfig();
+    props.put("emitter.topics.allowed", "orders\\..*");
+    cluster.connect().deleteConnector("emit-guarded");
+    startEmitter("emit-orders-only", props);
+    sql(
+        "SELECT pipeline_kafka.produce_message('audit', 'not-for-kafka'::bytea)",
+        "SELECT pipeline_kafka.produce_message('orders.eu', 'again'::bytea)");
+    Awaitility.await("orders relayed, audit left")
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> outboxSize() == 4);
+    assertThat(queryText("SELECT failed_reason FROM pipeline_kafka.outbox WHERE topic = 'audit'"))
+        .isEqualTo("topic audit is not allowed by emitter.topics.allowed (orders\\..*)");
+  }
+
+  /**
+   * The documented least-privilege set-up end to end: the connector logs in as a dedicated role
+   * that owns the schema a DBA made for it, installs the outbox there and relays it; an application
+   * role holding only USAGE and EXECUTE sends a message.
+   */
+  @Test
+  void aDedicatedRoleRunsTheEmitterAndAnApplicationRoleSendsThroughTheFunctions() throws Exception {
+    String owner = db + "_emitter";
+    String app = db + "_app";
+    sql(
+        "CREATE ROLE " + owner + " LOGIN",
+        "CREATE SCHEMA least AUTHORIZATION " + owner,
+        "CREATE ROLE " + app + " LOGIN");
+    cluster.kafka().createTopic("least-out", 1);
+    Map<String, String> props = emitterConfig();
+    props.put("connection.user", owner);
+    props.put("emitter.schema", "least");
+    startEmitter("emit-least", props);
+    Awaitility.await("the outbox installed")
+        .atMost(Duration.ofSeconds(60))
+        .ignoreExceptions()
+        .until(() -> count("SELECT count(*) FROM least.outbox") == 0);
+    try (Connection connection = server.connectAs(db, owner);
+        Statement statement = connection.createStatement()) {
+      statement.execute("GRANT USAGE ON SCHEMA least TO " + app);
+      statement.execute(
+          "GRANT EXECUTE ON FUNCTION least.produce_message(text, bytea, integer, bytea) TO " + app);
+    }
+    try (Connection connection = server.connectAs(db, app);
+        Statement statement = connection.createStatement()) {
+      statement.execute("SELECT least.produce_message('least-out', 'from-app'::bytea)");
+    }
+    List<String> values = new ArrayList<>();
+    Awaitility.await("the message relayed")
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () -> {
+              // Each look reads the topic from its start.
+              values.clear();
+              cluster
+                  .kafka()
+                  .consumeAll(5_000, "least-out")
+                  .forEach(r -> values.add(text(r.value())));
+              return !values.isEmpty();
+            });
+    assertThat(values).containsExactly("from-app");
+    Awaitility.await("the relayed message deleted")
+        .atMost(Duration.ofSeconds(90))
+        .until(() -> count("SELECT count(*) FROM least.outbox") == 0);
+  }
+
+  @Test
   void withRetentionRelayedMessagesStayMarkedNeverRelayedAgainAndExpire() throws Exception {
     cluster.kafka().createTopic("kept", 1);
     Map<String, String> props = emitterConfig();

@@ -73,6 +73,101 @@ class EmitterSqlIT {
     return rows;
   }
 
+  /**
+   * The documented least-privilege set-up: a dedicated, non-superuser role installs and owns the
+   * outbox; an application role gets USAGE on the schema and EXECUTE on produce_message (a table
+   * owner, EXECUTE on emit_tuple) and nothing else. The application can send messages, and can
+   * neither write the outbox around the functions nor send to a name Kafka would refuse.
+   */
+  @Test
+  void anApplicationRoleReachesTheOutboxOnlyThroughTheFunctions() throws SQLException {
+    String owner = db + "_emitter";
+    String app = db + "_app";
+    String stranger = db + "_stranger";
+    sql(
+        "CREATE ROLE " + owner + " LOGIN",
+        "GRANT CREATE ON DATABASE " + db + " TO " + owner,
+        "CREATE ROLE " + app + " LOGIN",
+        "CREATE ROLE " + stranger + " LOGIN",
+        "CREATE TABLE public.app_orders (id int, item text)",
+        "ALTER TABLE public.app_orders OWNER TO " + app);
+    Map<String, String> props = new HashMap<>();
+    props.put("connection.url", server.jdbcUrl(db));
+    props.put("emitter.schema", "secure");
+    EmitterConfig secure = new EmitterConfig(props);
+    try (Connection connection = server.connectAs(db, owner);
+        Statement statement = connection.createStatement()) {
+      OutboxInstaller.install(connection, secure);
+      OutboxInstaller.check(connection, "secure");
+      statement.execute("GRANT USAGE ON SCHEMA secure TO " + app);
+      statement.execute(
+          "GRANT EXECUTE ON FUNCTION secure.produce_message(text, bytea, integer, bytea), "
+              + "secure.emit_tuple() TO "
+              + app);
+    }
+    try (Connection connection = server.connectAs(db, app);
+        Statement statement = connection.createStatement()) {
+      statement.execute("SELECT secure.produce_message('orders', 'by-function'::bytea)");
+      statement.execute(
+          "CREATE TRIGGER emit AFTER INSERT ON public.app_orders FOR EACH ROW"
+              + " EXECUTE FUNCTION secure.emit_tuple('orders', '-1', 'id')");
+      statement.execute("INSERT INTO public.app_orders VALUES (7, 'book')");
+      for (String attempt :
+          List.of(
+              "INSERT INTO secure.outbox (bucket, topic, message) VALUES (99, 'connect-configs', 'x')",
+              "UPDATE secure.outbox SET relay_batch = 1",
+              "DELETE FROM secure.outbox",
+              "SELECT nextval('secure.outbox_id_seq')",
+              "SELECT secure.outbox_enqueue('orders', 'x'::bytea, NULL, NULL)")) {
+        assertThatThrownBy(() -> statement.execute(attempt))
+            .as(attempt)
+            .isInstanceOf(SQLException.class)
+            .extracting(e -> ((SQLException) e).getSQLState())
+            .isEqualTo("42501");
+      }
+      for (String topic : List.of("bad topic", "..", "", "x".repeat(250), "t/../u")) {
+        assertThatThrownBy(
+                () ->
+                    statement.execute("SELECT secure.produce_message('" + topic + "', 'x'::bytea)"))
+            .as(topic)
+            .isInstanceOf(SQLException.class)
+            .extracting(e -> ((SQLException) e).getSQLState())
+            .isIn("22023", "22004");
+      }
+    }
+    try (Connection connection = server.connectAs(db, stranger);
+        Statement statement = connection.createStatement()) {
+      assertThatThrownBy(
+              () -> statement.execute("SELECT secure.produce_message('orders', 'x'::bytea)"))
+          .isInstanceOf(SQLException.class)
+          .extracting(e -> ((SQLException) e).getSQLState())
+          .isEqualTo("42501");
+    }
+    List<String> rows = new ArrayList<>();
+    try (Connection connection = server.connect(db);
+        Statement statement = connection.createStatement();
+        ResultSet rs =
+            statement.executeQuery(
+                "SELECT topic, key, convert_from(message, 'UTF8'), relay_batch"
+                    + " FROM secure.outbox ORDER BY id")) {
+      while (rs.next()) {
+        rows.add(
+            rs.getString(1)
+                + "|"
+                + (rs.getBytes(2) == null
+                    ? null
+                    : new String(rs.getBytes(2), StandardCharsets.UTF_8))
+                + "|"
+                + rs.getString(3)
+                + "|"
+                + rs.getString(4));
+      }
+    }
+    assertThat(rows)
+        .containsExactly(
+            "orders|null|by-function|null", "orders|7|{\"id\":7,\"item\":\"book\"}|null");
+  }
+
   @Test
   void produceMessageTakesTheOriginalArgumentsPositionallyAndByName() throws SQLException {
     sql(
