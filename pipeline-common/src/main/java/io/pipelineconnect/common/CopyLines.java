@@ -21,6 +21,7 @@ public final class CopyLines {
   private static final byte BACKSLASH = '\\';
   private static final long NEWLINES = 0x0A0A0A0A0A0A0A0AL;
   private static final long CARRIAGE_RETURNS = 0x0D0D0D0D0D0D0D0DL;
+  private static final long BACKSLASHES = 0x5C5C5C5C5C5C5C5CL;
   private static final VarHandle LONGS =
       MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
@@ -58,7 +59,48 @@ public final class CopyLines {
       return Optional.of(
           "a line break at byte " + lineBreak + " would split the message into several rows");
     }
+    return textEscapeProblem(message, length);
+  }
+
+  /**
+   * Text format reads backslash escapes: {@code \.} anywhere is the end-of-data marker (or, where
+   * more follows, a corrupt one), and a backslash as the last byte escapes the line break the
+   * writer appends, joining the next message to this row. Either lets one producer end or corrupt a
+   * COPY that carries other records.
+   */
+  private static Optional<String> textEscapeProblem(byte[] message, int length) {
+    int i = indexOfByte(message, length, BACKSLASHES);
+    for (; i >= 0 && i < length; i++) {
+      if (message[i] != BACKSLASH) {
+        continue;
+      }
+      if (i + 1 == length) {
+        return Optional.of(
+            "a backslash at the end would escape the line break and join the next row");
+      }
+      if (message[i + 1] == '.') {
+        return Optional.of("\\. at byte " + i + " is COPY's end-of-data marker");
+      }
+      i++; // the escaped byte, whatever it is
+    }
     return Optional.empty();
+  }
+
+  /** The index of the first word holding the repeated byte (a lower bound), or -1. */
+  private static int indexOfByte(byte[] message, int length, long pattern) {
+    int i = 0;
+    for (; i + Long.BYTES <= length; i += Long.BYTES) {
+      if (hasByte((long) LONGS.get(message, i), pattern)) {
+        return i;
+      }
+    }
+    byte b = (byte) pattern;
+    for (; i < length; i++) {
+      if (message[i] == b) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   /**

@@ -49,11 +49,34 @@ public final class PostgresConnectionConfig {
           + PROPERTIES_PREFIX
           + "' is passed to the PostgreSQL JDBC driver without the prefix, e.g. "
           + PROPERTIES_PREFIX
-          + "sslmode=require or "
+          + "sslmode=verify-full or "
           + PROPERTIES_PREFIX
-          + "connectTimeout=10.";
+          + "connectTimeout=10. Defaults that keep a half-open connection from holding locks:"
+          + " tcpKeepAlive=true, connectTimeout=10, socketTimeout=300 and options='-c"
+          + " tcp_keepalives_idle=30 -c tcp_keepalives_interval=10 -c tcp_keepalives_count=3 -c"
+          + " lock_timeout=30000' (set options yourself to change or drop them, e.g. behind a"
+          + " connection pooler that refuses startup options).";
 
   private static final String URL_PREFIX = "jdbc:postgresql:";
+
+  /**
+   * What a half-open connection (a worker gone without closing its socket) must not be allowed to
+   * do: keep its row locks (the sink's offsets) or advisory locks (the emitter's buckets) until the
+   * server notices, by default about two hours, while the replacement task waits. The server probes
+   * an idle client after 30 s and drops it after three unanswered probes 10 s apart; a lock wait
+   * gives up after 30 s (the task retries with backoff); the driver gives up on a connect after 10
+   * s and on a reply after 5 minutes. Each is overridden by the same pgjdbc property under
+   * connection.properties. (options, tcpKeepAlive, connectTimeout, socketTimeout).
+   */
+  static final Map<String, String> SESSION_DEFAULTS =
+      Map.of(
+          "tcpKeepAlive", "true",
+          "connectTimeout", "10",
+          "socketTimeout", "300",
+          "options",
+              "-c tcp_keepalives_idle=30 -c tcp_keepalives_interval=10"
+                  + " -c tcp_keepalives_count=3 -c lock_timeout=30000");
+
   private static final Pattern URL_SSLMODE = Pattern.compile("[?&]sslmode=([^&]*)");
   private static final Pattern URL_HOST =
       Pattern.compile("^jdbc:postgresql://(\\[[^\\]]*\\]|[^:/?,]*)");
@@ -152,6 +175,7 @@ public final class PostgresConnectionConfig {
     }
     // Name our sessions so a DBA sees in pg_stat_activity who they are.
     properties.putIfAbsent("ApplicationName", "pipeline-connect");
+    SESSION_DEFAULTS.forEach(properties::putIfAbsent);
     return DriverManager.getConnection(url, properties);
   }
 

@@ -60,7 +60,7 @@ class CopyLinesTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"a\tb", "a\tb\n", "a\\nb", "\\\\.", "\\.x", "x\\."})
+  @ValueSource(strings = {"a\tb", "a\tb\n", "a\\nb", "\\\\.", "x\\\\", "\\\\\\\\.x"})
   void acceptsOneTextLine(String message) {
     assertThat(problem(message, TEXT)).isEmpty();
   }
@@ -68,6 +68,25 @@ class CopyLinesTest {
   @ParameterizedTest
   @ValueSource(strings = {"a\nb", "a\rb", "a\nb\n", "a\n\n", "\\.", "\\.\n", "\\.\r\n"})
   void rejectsTextThatIsNotExactlyOneLine(String message) {
+    assertThat(problem(message, TEXT)).isPresent();
+  }
+
+  /**
+   * Text format's end-of-data marker anywhere in the line, and a backslash that would escape the
+   * row's line break: any producer could end the COPY early or join two messages into one row.
+   */
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "x\\.",
+        "\\.x",
+        "0123456789abcdef\\.",
+        "x\\",
+        "x\\\n",
+        "a\\\\\\.",
+        "0123456789abcdef0123456789\\"
+      })
+  void rejectsTextThatWouldEndTheCopyOrJoinTheNextRow(String message) {
     assertThat(problem(message, TEXT)).isPresent();
   }
 

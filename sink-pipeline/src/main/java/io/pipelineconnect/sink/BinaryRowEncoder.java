@@ -45,6 +45,11 @@ final class BinaryRowEncoder implements RowEncoder {
   private final byte[] scratch = new byte[8];
 
   @Override
+  public boolean rowsAreLines() {
+    return false;
+  }
+
+  @Override
   public boolean encode(SinkRecord record, TargetTable target, RowBuffer buffer)
       throws BadRecordException {
     Object value = record.value();

@@ -115,12 +115,14 @@ final class CopyWriter {
         return attempt.rows();
       }
       connection.rollback(savepoint);
-      if (attempt.error().isPresent() && !isDataError(attempt.error().get())) {
-        throw attempt.error().get();
-      }
-      Optional<Integer> blamed = attempt.error().flatMap(e -> lineOf(e, chunk.size()));
+      failUnlessRecordsFault(connection, target, attempt);
+      Optional<Integer> blamed =
+          attempt
+              .error()
+              .flatMap(e -> lineOf(e, Integer.MAX_VALUE))
+              .flatMap(line -> indexAtLine(target.rows(), chunk, line));
       if (blamed.isPresent()) {
-        int row = chunk.remove(blamed.get() - 1);
+        int row = chunk.remove((int) blamed.get());
         target.reject(row);
         onRejected.rejected(target, row, attempt.reason());
       } else if (target.target().pipelineDbStream()) {
@@ -130,9 +132,19 @@ final class CopyWriter {
       } else {
         List<Integer> bad = bisect(connection, copy, sql, target, chunk);
         if (bad.isEmpty()) {
-          // Every row is fine alone and the chunk failed as a whole: not a data problem we can
-          // isolate. Give up on this attempt with the database's word.
-          throw attempt.error().orElseGet(() -> new SQLException(attempt.reason()));
+          // Every row is fine alone and the chunk fails as a whole: rows that fail together (the
+          // same key twice, say). The first row whose prefix fails is the later of them.
+          int prefix = firstFailingPrefix(connection, copy, sql, target, chunk);
+          if (prefix == 0) {
+            continue; // the chunk passes now: copy it for real
+          }
+          int row = chunk.remove(prefix - 1);
+          target.reject(row);
+          onRejected.rejected(
+              target,
+              row,
+              "refused together with an earlier row of the batch: " + attempt.reason());
+          continue;
         }
         for (int row : bad) {
           chunk.remove(Integer.valueOf(row));
@@ -161,9 +173,7 @@ final class CopyWriter {
         written += attempt.rows();
       } else {
         connection.rollback(savepoint);
-        if (attempt.error().isPresent() && !isDataError(attempt.error().get())) {
-          throw attempt.error().get();
-        }
+        failUnlessRecordsFault(connection, target, attempt);
         target.reject(row);
         onRejected.rejected(target, row, attempt.reason());
       }
@@ -186,9 +196,7 @@ final class CopyWriter {
     if (attempt.ok()) {
       return bad;
     }
-    if (attempt.error().isPresent() && !isDataError(attempt.error().get())) {
-      throw attempt.error().get();
-    }
+    failUnlessRecordsFault(connection, target, attempt);
     if (chunk.size() == 1) {
       bad.add(chunk.get(0));
       return bad;
@@ -198,6 +206,38 @@ final class CopyWriter {
     bad.addAll(
         bisect(connection, copy, sql, target, new ArrayList<>(chunk.subList(half, chunk.size()))));
     return bad;
+  }
+
+  /**
+   * The length of the shortest prefix of the chunk that COPY refuses (each probe rolled back), or 0
+   * if the whole chunk passes. The empty prefix passes, and a failing prefix keeps failing when
+   * rows are added, so a binary search finds it in about log2(n) probes.
+   */
+  private int firstFailingPrefix(
+      Connection connection, CopyManager copy, String sql, TargetRows target, List<Integer> chunk)
+      throws SQLException {
+    int passes = 0;
+    int fails = chunk.size();
+    Savepoint whole = connection.setSavepoint();
+    Attempt all = attempt(copy, sql, target.rows(), chunk);
+    connection.rollback(whole);
+    if (all.ok()) {
+      return 0;
+    }
+    failUnlessRecordsFault(connection, target, all);
+    while (fails - passes > 1) {
+      int middle = (passes + fails) >>> 1;
+      Savepoint savepoint = connection.setSavepoint();
+      Attempt attempt = attempt(copy, sql, target.rows(), chunk.subList(0, middle));
+      connection.rollback(savepoint);
+      if (attempt.ok()) {
+        passes = middle;
+      } else {
+        failUnlessRecordsFault(connection, target, attempt);
+        fails = middle;
+      }
+    }
+    return fails;
   }
 
   private String reasonFor(
@@ -254,12 +294,42 @@ final class CopyWriter {
   private record Attempt(boolean ok, long rows, Optional<SQLException> error, String reason) {}
 
   /**
-   * Whether the error is about the data (a value the column type or a constraint refuses), so a row
-   * is to blame, rather than the connection or the server.
+   * Throws the attempt's error unless a row is to blame for it ({@link DatabaseErrors}): then the
+   * caller rolls back and retries the batch, or fails. A short row count is a row's fault.
    */
-  static boolean isDataError(SQLException e) {
-    String state = e.getSQLState();
-    return state != null && (state.startsWith("22") || state.startsWith("23"));
+  private static void failUnlessRecordsFault(
+      Connection connection, TargetRows target, Attempt attempt) throws SQLException {
+    if (attempt.error().isPresent()
+        && !DatabaseErrors.isRecordsFault(attempt.error().get(), connection, target.target())) {
+      throw attempt.error().get();
+    }
+  }
+
+  /**
+   * The index in {@code chunk} of the row holding the 1-based COPY input line, or empty if the
+   * chunk has fewer lines. PostgreSQL counts each line break inside csv quotes as a line, so a row
+   * spans one line plus the line breaks before its own terminating one; binary rows are one each.
+   */
+  Optional<Integer> indexAtLine(RowBuffer rows, List<Integer> chunk, int line) {
+    if (!encoder.rowsAreLines()) {
+      return line <= chunk.size() ? Optional.of(line - 1) : Optional.empty();
+    }
+    byte[] bytes = rows.array();
+    int lastLine = 0;
+    for (int index = 0; index < chunk.size(); index++) {
+      int row = chunk.get(index);
+      int end = rows.rowEnd(row) - 1; // the terminating line break
+      lastLine++;
+      for (int at = rows.rowStart(row); at < end; at++) {
+        if (bytes[at] == '\n') {
+          lastLine++;
+        }
+      }
+      if (line <= lastLine) {
+        return Optional.of(index);
+      }
+    }
+    return Optional.empty();
   }
 
   /**

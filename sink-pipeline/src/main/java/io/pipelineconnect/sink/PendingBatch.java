@@ -6,12 +6,11 @@ import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Future;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * What the next COPY and commit cycle writes: rows per target, the offsets the cycle commits for
- * each partition, and the errant-record reports it must wait for before committing.
+ * What the next COPY and commit cycle writes: rows per target, and the offsets the cycle commits
+ * for each partition. (The bad records it must wait for before committing are {@link BadRecords}'.)
  */
 final class PendingBatch {
   // By identity: a TargetTable is resolved once and reused, and hashing the record (its whole
@@ -27,7 +26,6 @@ final class PendingBatch {
   // records of that partition keep coming (a boxed put per record showed in the profile).
   private TopicPartition runPartition;
   private long runNextOffset;
-  private final List<Future<Void>> reports = new ArrayList<>();
   private int records;
   private long firstRecordNanos;
 
@@ -69,10 +67,6 @@ final class PendingBatch {
     }
   }
 
-  void reported(Future<Void> report) {
-    reports.add(report);
-  }
-
   boolean isEmpty() {
     return records == 0;
   }
@@ -109,10 +103,6 @@ final class PendingBatch {
     return nextOffsets;
   }
 
-  List<Future<Void>> reports() {
-    return reports;
-  }
-
   void clear() {
     Map<TargetTable, TargetRows> emptied = new IdentityHashMap<>();
     for (TargetRows rows : inOrder) {
@@ -126,7 +116,6 @@ final class PendingBatch {
     lastTarget = null;
     lastRows = null;
     nextOffsets.clear();
-    reports.clear();
     records = 0;
   }
 }

@@ -13,13 +13,10 @@ import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.connect.errors.ConnectException;
-import org.apache.kafka.connect.errors.DataException;
 import org.apache.kafka.connect.errors.RetriableException;
 import org.apache.kafka.connect.sink.ErrantRecordReporter;
 import org.apache.kafka.connect.sink.SinkRecord;
@@ -48,7 +45,7 @@ public class PipelineSinkTask extends SinkTask {
   private CopyWriter writer;
   private StreamingCopy stream;
   private StartOffsets startOffsets;
-  private ErrantRecordReporter reporter;
+  private BadRecords badRecords;
   private SinkTaskMetrics metrics;
   private Connection connection;
 
@@ -71,6 +68,9 @@ public class PipelineSinkTask extends SinkTask {
       this::connectionForQueries;
   private int failedAttempts;
 
+  /** A deferred constraint refused the last COMMIT: check constraints per row until one passes. */
+  private boolean immediateConstraints;
+
   // Read once: AbstractConfig lookups per record showed up in the sink's profile.
   private int batchSize;
   private long maxBytes;
@@ -88,7 +88,7 @@ public class PipelineSinkTask extends SinkTask {
     offsets = new OffsetStore(config.offsetsTable(), connectorName);
     targets = TargetResolver.from(config);
     startOffsets = new StartOffsets(config.kafkaAdminSettings());
-    reporter = errantRecordReporter();
+    badRecords = new BadRecords(errantRecordReporter(), () -> metrics.badRecord());
     metrics = SinkTaskMetrics.create(context, connectorName, config.taskIndex());
     batchSize = config.batchSize();
     maxBytes = config.maxBytes();
@@ -185,18 +185,24 @@ public class PipelineSinkTask extends SinkTask {
     if (!missing.isEmpty()) {
       Set<String> topics = missing.stream().map(TopicPartition::topic).collect(Collectors.toSet());
       Set<String> running = new HashSet<>(offsets.topicsWithOffsets(db, topics));
-      // A partition of a topic this connector already reads was added later: start at its
-      // beginning, or its first records would be skipped. Otherwise start_offset decides.
+      // The first task to see a topic saves a start for every partition it has, whichever task
+      // they are assigned to: so a partition of a topic with saved offsets but none of its own
+      // was added later, and starts at its beginning (or its first records would be skipped).
+      // Otherwise start_offset decides.
       Set<TopicPartition> fromBeginning = new HashSet<>();
       Set<TopicPartition> fromEnd = new HashSet<>();
+      Set<String> firstSeen = new HashSet<>();
       for (TopicPartition p : missing) {
         if (running.contains(p.topic())
             || config.startOffset() == PipelineSinkConfig.StartOffset.BEGINNING) {
           fromBeginning.add(p);
         } else {
-          fromEnd.add(p);
+          firstSeen.add(p.topic());
         }
       }
+      fromEnd.addAll(startOffsets.partitionsOf(firstSeen));
+      // The ones assigned here, even if the topic's description lags behind the assignment.
+      missing.stream().filter(p -> firstSeen.contains(p.topic())).forEach(fromEnd::add);
       Map<TopicPartition, Long> resolved = new HashMap<>(startOffsets.resolve(fromBeginning, true));
       resolved.putAll(startOffsets.resolve(fromEnd, false));
       // Saved at once, even if the partition stays idle: a restart must not re-resolve "end".
@@ -276,6 +282,11 @@ public class PipelineSinkTask extends SinkTask {
       // PostgreSQL parses these rows while Connect polls the next ones.
       stream.send(connection, batch.firstTarget());
     }
+    if (!batch.isEmpty()) {
+      // With no new records the worker's next poll waits for its offset-commit tick (60 s by
+      // default) before it calls put() again: bound that wait by what is left of linger.ms.
+      context.timeout(Math.max(1, (lingerNanos - batch.ageNanos()) / 1_000_000));
+    }
   }
 
   private TopicPartition lastPartition;
@@ -303,7 +314,7 @@ public class PipelineSinkTask extends SinkTask {
         }
       }
     } catch (BadRecordException e) {
-      report(record, e.getMessage(), e);
+      badRecords.report(record, e.getMessage(), e);
     } catch (SQLException e) {
       closeConnection();
       // Connect redelivers the whole put(): this record is not marked as buffered.
@@ -357,13 +368,13 @@ public class PipelineSinkTask extends SinkTask {
               db,
               target,
               (t, row, reason) ->
-                  report(
+                  badRecords.report(
                       t.record(row),
                       "COPY into " + t.target().name() + " refused the row: " + reason,
                       null));
     }
     offsets.save(db, batch.nextOffsets());
-    awaitReports();
+    badRecords.awaitReported();
     commit(db);
     metrics.batchCommitted(rows, System.nanoTime() - started);
     log.debug(
@@ -377,13 +388,25 @@ public class PipelineSinkTask extends SinkTask {
 
   private void clearBatch() {
     batch.clear();
+    badRecords.forgetPending();
     stream.reset();
   }
 
   private void commit(Connection db) throws SQLException {
     try {
       db.commit();
+      immediateConstraints = false;
     } catch (SQLException e) {
+      if (DatabaseErrors.mayBeRecordsFault(e)) {
+        // A deferred constraint refused a row at COMMIT, where no row can be blamed: the
+        // transaction is rolled back. The retry checks constraints row by row, so CopyWriter can
+        // isolate the row and commit the rest.
+        immediateConstraints = true;
+        throw new SQLException(
+            "COMMIT refused the batch (a deferred constraint): " + e.getMessage(),
+            e.getSQLState(),
+            e);
+      }
       // The outcome is unknown. The buffer is kept; the next attempt re-reads the offsets and
       // either finds the batch committed or writes it again. Never assume.
       throw new SQLException(
@@ -416,36 +439,6 @@ public class PipelineSinkTask extends SinkTask {
       }
     }
     clearBatch();
-  }
-
-  private void report(SinkRecord record, String reason, Throwable cause) {
-    if (reporter == null) {
-      throw new ConnectException(
-          "Bad record "
-              + describe(record)
-              + ": "
-              + reason
-              + ". Set errors.tolerance=all and errors.deadletterqueue.topic.name to route such"
-              + " records to a dead letter queue.",
-          cause);
-    }
-    log.warn("Bad record {} sent to the errant record reporter: {}", describe(record), reason);
-    batch.reported(reporter.report(record, new DataException(reason, cause)));
-    metrics.badRecord();
-  }
-
-  private void awaitReports() {
-    for (Future<Void> report : batch.reports()) {
-      try {
-        report.get();
-      } catch (ExecutionException e) {
-        throw new ConnectException("Could not report a bad record: " + e.getCause(), e.getCause());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new ConnectException("Interrupted while reporting bad records", e);
-      }
-    }
-    batch.reports().clear();
   }
 
   private RuntimeException retry(String what, Exception e) {
@@ -493,7 +486,16 @@ public class PipelineSinkTask extends SinkTask {
 
   @Override
   public void close(Collection<TopicPartition> partitions) {
-    if (!batch.isEmpty()) {
+    if (badRecords.unreportable()) {
+      // The task dies on a bad record it could not report. The batch still holds it, marked
+      // rejected; written now, the records after it would be committed and the bad one lost.
+      // Nothing of the batch is committed: a restart reads it again and stops on the same record.
+      log.warn(
+          "Dropping the uncommitted batch of {} records: a bad record in it could not be reported",
+          batch.recordCount());
+      closeConnection();
+      clearBatch();
+    } else if (!batch.isEmpty()) {
       try {
         writeBatch();
       } catch (SQLException | RuntimeException e) {
@@ -544,6 +546,11 @@ public class PipelineSinkTask extends SinkTask {
       connection = config.connection().open();
       connection.setAutoCommit(false);
       targets.forget();
+      if (immediateConstraints) {
+        try (Statement statement = connection.createStatement()) {
+          statement.execute("SET CONSTRAINTS ALL IMMEDIATE");
+        }
+      }
     }
     return connection;
   }
@@ -572,6 +579,6 @@ public class PipelineSinkTask extends SinkTask {
   }
 
   private static String describe(SinkRecord record) {
-    return record.topic() + "-" + record.kafkaPartition() + "@" + record.kafkaOffset();
+    return BadRecords.describe(record);
   }
 }

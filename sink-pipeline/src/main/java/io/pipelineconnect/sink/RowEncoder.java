@@ -34,5 +34,13 @@ interface RowEncoder {
     return NO_BYTES;
   }
 
+  /**
+   * Whether rows are text lines, whose line breaks inside csv quotes PostgreSQL counts as lines of
+   * their own in an error's "line N"; binary COPY counts one per row.
+   */
+  default boolean rowsAreLines() {
+    return true;
+  }
+
   byte[] NO_BYTES = new byte[0];
 }

@@ -3,14 +3,17 @@ package io.pipelineconnect.sink;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.connect.errors.RetriableException;
 
@@ -53,6 +56,35 @@ final class StartOffsets implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new RetriableException("Interrupted while listing offsets", e);
+    }
+  }
+
+  /** Every partition the topics have now. */
+  Set<TopicPartition> partitionsOf(Collection<String> topics) {
+    Set<TopicPartition> partitions = new HashSet<>();
+    if (topics.isEmpty()) {
+      return partitions;
+    }
+    if (adminSettings.isEmpty()) {
+      throw new IllegalStateException("kafka.bootstrap.servers is needed to list partitions");
+    }
+    try {
+      Map<String, TopicDescription> described =
+          admin()
+              .describeTopics(topics)
+              .allTopicNames()
+              .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      described.forEach(
+          (topic, description) ->
+              description
+                  .partitions()
+                  .forEach(p -> partitions.add(new TopicPartition(topic, p.partition()))));
+      return partitions;
+    } catch (ExecutionException | TimeoutException e) {
+      throw new RetriableException("Could not describe topics " + topics + " in Kafka", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new RetriableException("Interrupted while describing topics", e);
     }
   }
 

@@ -139,7 +139,7 @@ final class StreamingCopy {
       }
       reason = "COPY read " + copied + " rows from " + sentRows + " records";
     } catch (PSQLException e) {
-      if (!CopyWriter.isDataError(e)) {
+      if (!DatabaseErrors.mayBeRecordsFault(e)) {
         throw e;
       }
       reason = e.getMessage();

@@ -31,8 +31,15 @@ final class KinesisClientFactory {
   private KinesisClientFactory() {}
 
   static KinesisClient create(KinesisSourceConfig config) {
-    if (!config.cbor()) {
-      // The SDK reads this JVM-wide; only kinesalite needs it off.
+    if (!config.cbor() && !"false".equals(System.getProperty("aws.cborEnabled"))) {
+      // AWS SDK v2 offers no per-client switch: it reads this property JVM-wide, so every AWS
+      // client in this worker (other connectors' too) speaks JSON from now on. Only emulators
+      // such as kinesalite need it; say so where an operator will look.
+      log.warn(
+          "kinesis.cbor=false sets the JVM-wide system property aws.cborEnabled=false: every AWS"
+              + " SDK client in this worker now uses JSON instead of CBOR, not only this"
+              + " connector's. Use it only against an emulator (kinesalite), or start the worker"
+              + " with -Daws.cborEnabled=false deliberately.");
       System.setProperty("aws.cborEnabled", "false");
     }
     SdkHttpClient http =

@@ -135,6 +135,44 @@ public class KinesisSourceConnector extends SourceConnector {
   }
 
   /**
+   * Checks an offsets change from the REST API ({@code PATCH} / {@code DELETE
+   * /connectors/{name}/offsets}) before Connect stores it: each partition must name this
+   * connector's stream and a shard, each offset must be one this connector writes ({@code
+   * {"sequence": "<digits>"}} resumes after that record; null starts the shard over by
+   * start_offset). Positions live only in Connect's offsets, so there is nothing else to change.
+   */
+  @Override
+  public boolean alterOffsets(
+      Map<String, String> connectorConfig, Map<Map<String, ?>, Map<String, ?>> offsets) {
+    KinesisSourceConfig config = new KinesisSourceConfig(connectorConfig);
+    for (Map.Entry<Map<String, ?>, Map<String, ?>> entry : offsets.entrySet()) {
+      Map<String, ?> partition = entry.getKey();
+      if (partition == null
+          || partition.size() != 2
+          || !(partition.get(ShardPosition.SHARD) instanceof String)
+          || !config.stream().equals(partition.get(ShardPosition.STREAM))) {
+        throw new org.apache.kafka.connect.errors.ConnectException(
+            "Partition "
+                + partition
+                + " is not one of this connector's: give {\"stream\": \""
+                + config.stream()
+                + "\", \"shard\": \"shardId-...\"}, as GET /connectors/<name>/offsets shows");
+      }
+      String problem = ShardPosition.offsetProblem(entry.getValue());
+      if (problem != null) {
+        throw new org.apache.kafka.connect.errors.ConnectException(
+            "Offset "
+                + entry.getValue()
+                + " for shard "
+                + partition.get(ShardPosition.SHARD)
+                + ": "
+                + problem);
+      }
+    }
+    return true;
+  }
+
+  /**
    * Exactly once with KIP-618: each poll's records and their shard sequence numbers commit in one
    * producer transaction; after a crash, reading resumes after the last committed sequence number.
    */

@@ -111,9 +111,20 @@ public class KinesisSourceTask extends SourceTask {
     }
     Map<Map<String, Object>, Map<String, Object>> saved =
         context.offsetStorageReader().offsets(partitions);
+    List<Map<String, Object>> legacy = new ArrayList<>();
     for (ShardInfo shard : shards) {
+      if (saved.get(ShardPosition.partition(config.stream(), shard.id())) == null) {
+        legacy.add(ShardPosition.legacyPartition(config.stream(), shard.id()));
+      }
+    }
+    // Equal maps: a legacy entry is found under the new partition's key.
+    Map<Map<String, Object>, Map<String, Object>> legacySaved =
+        legacy.isEmpty() ? Map.of() : context.offsetStorageReader().offsets(legacy);
+    for (ShardInfo shard : shards) {
+      Map<String, Object> partition = ShardPosition.partition(config.stream(), shard.id());
+      Map<String, Object> offset = saved.get(partition);
       ShardPosition position =
-          ShardPosition.fromOffset(saved.get(ShardPosition.partition(config.stream(), shard.id())));
+          ShardPosition.fromOffset(offset != null ? offset : legacySaved.get(partition));
       readers.put(shard.id(), new ShardReader(shard, position));
       log.info(
           "Shard {}: {}",
@@ -296,11 +307,17 @@ public class KinesisSourceTask extends SourceTask {
         continue;
       }
       ShardInfo shard = new ShardInfo(child.shardId(), child.parentShards(), false);
-      ShardPosition saved =
-          ShardPosition.fromOffset(
-              context
-                  .offsetStorageReader()
-                  .offset(ShardPosition.partition(config.stream(), shard.id())));
+      Map<String, Object> offset =
+          context
+              .offsetStorageReader()
+              .offset(ShardPosition.partition(config.stream(), shard.id()));
+      if (offset == null) {
+        offset =
+            context
+                .offsetStorageReader()
+                .offset(ShardPosition.legacyPartition(config.stream(), shard.id()));
+      }
+      ShardPosition saved = ShardPosition.fromOffset(offset);
       familyShards.add(shard.id());
       readers.put(shard.id(), new ShardReader(shard, saved));
       log.info(

@@ -1,7 +1,9 @@
 package io.pipelineconnect.kinesis;
 
+import io.pipelineconnect.common.SourcePartitions;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -50,16 +52,79 @@ record ShardPosition(
     return subSequence != null && !lastSubRecord && !shardEnd;
   }
 
+  static final String STREAM = "stream";
+  static final String SHARD = "shard";
+
+  /** The partition keys in the order Connect's offset lookups give them: see SourcePartitions. */
+  private static final List<String> PARTITION_ORDER = SourcePartitions.keyOrder(STREAM, SHARD);
+
   /**
-   * The source partition of a shard. A sorted map: Connect stores offsets under the serialized
-   * partition, so its keys must come out in the same order in every JVM (Map.of's order differs
-   * between JVMs, and a worker that took over a task then found no offsets).
+   * The source partition of a shard, its keys in the order Connect's REST offsets lookups produce
+   * ({@link SourcePartitions}); the same in every JVM. Versions before 0.2 stored it sorted, which
+   * those lookups never found: see {@link #legacyPartition}.
    */
   static Map<String, Object> partition(String stream, String shardId) {
+    return SourcePartitions.ordered(PARTITION_ORDER, Map.of(STREAM, stream, SHARD, shardId));
+  }
+
+  /**
+   * The partition as versions before 0.2 stored it: sorted (shard, stream). Read only, for
+   * positions saved by those versions; REST GET and DELETE did not see these.
+   */
+  static Map<String, Object> legacyPartition(String stream, String shardId) {
     Map<String, Object> partition = new TreeMap<>();
-    partition.put("stream", stream);
-    partition.put("shard", shardId);
+    partition.put(STREAM, stream);
+    partition.put(SHARD, shardId);
     return partition;
+  }
+
+  /**
+   * Why a source offset given through the REST API is not one this connector wrote, or null if it
+   * is one. Checked in alterOffsets, before Connect stores it.
+   */
+  static String offsetProblem(Map<String, ?> offset) {
+    if (offset == null) {
+      return null; // a reset: the shard starts over by start_offset
+    }
+    for (String key : offset.keySet()) {
+      if (!List.of(SEQUENCE, SUB_SEQUENCE, SUB_LAST, LATEST_AT, SHARD_END).contains(key)) {
+        return "unknown key "
+            + key
+            + " (expected "
+            + SEQUENCE
+            + ", optionally "
+            + SUB_SEQUENCE
+            + ", "
+            + SUB_LAST
+            + ", "
+            + LATEST_AT
+            + " or "
+            + SHARD_END
+            + ")";
+      }
+    }
+    Object sequence = offset.get(SEQUENCE);
+    if (sequence != null && !(sequence instanceof String text && text.matches("\\d{1,128}"))) {
+      return SEQUENCE + " must be a Kinesis sequence number as a string of digits, got " + sequence;
+    }
+    if (sequence == null && offset.get(LATEST_AT) == null) {
+      return "give " + SEQUENCE + " (read after that record) or " + LATEST_AT;
+    }
+    Object sub = offset.get(SUB_SEQUENCE);
+    if (sub != null && !(sub instanceof Number)) {
+      return SUB_SEQUENCE + " must be a number, got " + sub;
+    }
+    Object latest = offset.get(LATEST_AT);
+    if (latest != null && !(latest instanceof Number)) {
+      return LATEST_AT + " must be epoch milliseconds, got " + latest;
+    }
+    for (String flag : List.of(SUB_LAST, SHARD_END)) {
+      Object value = offset.get(flag);
+      if (value != null && !(value instanceof Boolean)) {
+        return flag + " must be true or false, got " + value;
+      }
+    }
+    return null;
   }
 
   Map<String, Object> toOffset() {

@@ -1,6 +1,7 @@
 package io.pipelineconnect.kinesis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pipelineconnect.testsupport.ConnectClusterExtension;
 import io.pipelineconnect.testsupport.KafkaConnectCluster;
@@ -164,6 +165,67 @@ class KinesisSourceIT {
   private static String header(ConsumerRecord<byte[], byte[]> record, String key) {
     Header header = record.headers().lastHeader(key);
     return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+  }
+
+  /**
+   * GET /offsets shows each shard's position (it once showed null: the partition keys were stored
+   * in an order Connect's own lookup does not produce), PATCH moves a shard, a malformed PATCH is
+   * refused, and DELETE starts the shard over.
+   */
+  @Test
+  void theRestOffsetsApiShowsMovesAndResetsShardPositions() throws Exception {
+    createStream("moved", 1);
+    put("moved", 0, 10, 1);
+    cluster.connect().configureConnector("kinesis-moved", sourceConfig("moved", "moved", "-2"));
+    Awaitility.await("10 records")
+        .atMost(Duration.ofSeconds(90))
+        .pollInterval(Duration.ofSeconds(1))
+        .until(() -> all("moved").size() >= 10);
+    List<ConsumerRecord<byte[], byte[]>> first = all("moved");
+    String lastSequence = header(first.get(9), "kinesis.sequence.number");
+    String fifthSequence = header(first.get(4), "kinesis.sequence.number");
+    Awaitility.await("the shard's position shown by GET /offsets")
+        .atMost(Duration.ofSeconds(60))
+        .ignoreExceptions()
+        .until(
+            () -> {
+              var offsets = cluster.connect().connectorOffsets("kinesis-moved").offsets();
+              return offsets.size() == 1
+                  && offsets.get(0).offset() != null
+                  && lastSequence.equals(offsets.get(0).offset().get("sequence"));
+            });
+    String shard = header(first.get(0), "kinesis.shard.id");
+
+    cluster.connect().stopConnector("kinesis-moved");
+    cluster.connect().assertions().assertConnectorIsStopped("kinesis-moved", "not stopped");
+    Map<String, Object> partition = new java.util.LinkedHashMap<>();
+    partition.put("stream", "moved");
+    partition.put("shard", shard);
+    assertThatThrownBy(
+            () ->
+                cluster
+                    .connect()
+                    .alterSourceConnectorOffset(
+                        "kinesis-moved", partition, Map.of("sequence", "not-a-number")))
+        .hasMessageContaining("sequence must be a Kinesis sequence number");
+    cluster
+        .connect()
+        .alterSourceConnectorOffset("kinesis-moved", partition, Map.of("sequence", fifthSequence));
+    cluster.connect().resumeConnector("kinesis-moved");
+    Awaitility.await("records 5 to 9 read again")
+        .atMost(Duration.ofSeconds(90))
+        .pollInterval(Duration.ofSeconds(1))
+        .until(() -> all("moved").size() >= 15);
+
+    cluster.connect().stopConnector("kinesis-moved");
+    cluster.connect().assertions().assertConnectorIsStopped("kinesis-moved", "not stopped");
+    cluster.connect().resetConnectorOffsets("kinesis-moved");
+    cluster.connect().resumeConnector("kinesis-moved");
+    Awaitility.await("the whole shard read again")
+        .atMost(Duration.ofSeconds(90))
+        .pollInterval(Duration.ofSeconds(1))
+        .until(() -> all("moved").size() >= 25);
+    assertThat(all("moved")).hasSize(25);
   }
 
   @Test

@@ -10,14 +10,31 @@ import org.junit.jupiter.api.Test;
 
 class ShardPositionTest {
   @Test
-  void theSourcePartitionSerializesTheSameWayInEveryJvm() {
-    // Connect keys stored offsets by the serialized partition: a different key order in another
-    // JVM means a worker taking over a task finds no offsets.
+  void theSourcePartitionSerializesAsConnectsOwnLookupsReserializeIt() {
+    // Connect keys stored offsets by the serialized partition. Its REST GET and DELETE read the
+    // stored partitions back into maps and serialize those again: only a partition whose bytes
+    // survive that round trip is found by them (and by a worker in another JVM).
     JsonConverter converter = new JsonConverter();
     converter.configure(Map.of("schemas.enable", "false"), true);
     byte[] key = converter.fromConnectData("t", null, ShardPosition.partition("s", "shardId-1"));
+    Object readBack = converter.toConnectData("t", key).value();
+    assertThat(converter.fromConnectData("t", null, readBack)).isEqualTo(key);
     assertThat(new String(key, StandardCharsets.UTF_8))
-        .isEqualTo("{\"shard\":\"shardId-1\",\"stream\":\"s\"}");
+        .isEqualTo("{\"stream\":\"s\",\"shard\":\"shardId-1\"}");
+    // What earlier versions stored, which the round trip does not reproduce.
+    byte[] legacy =
+        converter.fromConnectData("t", null, ShardPosition.legacyPartition("s", "shardId-1"));
+    Object legacyBack = converter.toConnectData("t", legacy).value();
+    assertThat(converter.fromConnectData("t", null, legacyBack)).isNotEqualTo(legacy);
+  }
+
+  @Test
+  void restOffsetsOfTheWrongShapeAreNamed() {
+    assertThat(ShardPosition.offsetProblem(Map.of("sequence", "4955"))).isNull();
+    assertThat(ShardPosition.offsetProblem(null)).isNull();
+    assertThat(ShardPosition.offsetProblem(Map.of("sequence", 4955))).contains("string of digits");
+    assertThat(ShardPosition.offsetProblem(Map.of("seq", "1"))).contains("unknown key seq");
+    assertThat(ShardPosition.offsetProblem(Map.of("shard_end", true))).contains("give sequence");
   }
 
   @Test

@@ -94,6 +94,26 @@ public final class EmitterConfig extends AbstractConfig {
   static final String TOPICS_ALLOWED_DEFAULT =
       "(?!_)(?!(.*[-_.])?connect[-_.]?(configs|offsets|status)$)[a-zA-Z0-9._-]+";
 
+  public static final String MISSING_TOPIC_TIMEOUT_MS = "emitter.missing.topic.timeout.ms";
+  static final String MISSING_TOPIC_TIMEOUT_MS_DOC =
+      "With kafka.bootstrap.servers: how long a message waits for its topic to exist (created by"
+          + " hand, or by the broker or worker on first send) before it is marked failed in the"
+          + " outbox, with the reason, and the messages after it flow on. Connect's producer would"
+          + " retry such a send forever, the task RUNNING and its bucket stalled. Without"
+          + " kafka.bootstrap.servers this cannot be checked.";
+  static final long MISSING_TOPIC_TIMEOUT_MS_DEFAULT = 30_000;
+
+  public static final String MAX_RETRIES = "max.retries";
+  static final String MAX_RETRIES_DOC =
+      "How often the relay retries after a database error in a row (connection lost, server"
+          + " restarting) before the task fails.";
+  static final int MAX_RETRIES_DEFAULT = 10;
+
+  public static final String RETRY_BACKOFF_MS = "retry.backoff.ms";
+  static final String RETRY_BACKOFF_MS_DOC =
+      "Wait before the first retry; doubled on each further retry, up to one minute.";
+  static final long RETRY_BACKOFF_MS_DEFAULT = 1000;
+
   /** Task-only: the buckets a task relays. */
   static final String TASK_BUCKETS = "emitter.task.buckets";
 
@@ -227,6 +247,39 @@ public final class EmitterConfig extends AbstractConfig {
             Width.LONG,
             "Kafka bootstrap servers")
         .define(
+            MISSING_TOPIC_TIMEOUT_MS,
+            Type.LONG,
+            MISSING_TOPIC_TIMEOUT_MS_DEFAULT,
+            ConfigDef.Range.atLeast(0),
+            Importance.LOW,
+            MISSING_TOPIC_TIMEOUT_MS_DOC,
+            RELAY_GROUP,
+            ++order,
+            Width.SHORT,
+            "Missing topic timeout (ms)")
+        .define(
+            MAX_RETRIES,
+            Type.INT,
+            MAX_RETRIES_DEFAULT,
+            ConfigDef.Range.atLeast(0),
+            Importance.LOW,
+            MAX_RETRIES_DOC,
+            RELAY_GROUP,
+            ++order,
+            Width.SHORT,
+            "Max retries")
+        .define(
+            RETRY_BACKOFF_MS,
+            Type.LONG,
+            RETRY_BACKOFF_MS_DEFAULT,
+            ConfigDef.Range.between(0, 60_000),
+            Importance.LOW,
+            RETRY_BACKOFF_MS_DOC,
+            RELAY_GROUP,
+            ++order,
+            Width.SHORT,
+            "Retry backoff (ms)")
+        .define(
             TOPICS_ALLOWED,
             Type.STRING,
             TOPICS_ALLOWED_DEFAULT,
@@ -239,6 +292,18 @@ public final class EmitterConfig extends AbstractConfig {
             "Topics messages may go to")
         .defineInternal(TASK_BUCKETS, Type.LIST, "", Importance.LOW);
     return def;
+  }
+
+  public int maxRetries() {
+    return getInt(MAX_RETRIES);
+  }
+
+  public Duration retryBackoff() {
+    return Duration.ofMillis(getLong(RETRY_BACKOFF_MS));
+  }
+
+  public Duration missingTopicTimeout() {
+    return Duration.ofMillis(getLong(MISSING_TOPIC_TIMEOUT_MS));
   }
 
   /** The pattern a message's topic must match to be sent. */

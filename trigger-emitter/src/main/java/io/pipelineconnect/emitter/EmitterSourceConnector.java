@@ -45,6 +45,7 @@ public class EmitterSourceConnector extends SourceConnector {
         log.info("Outbox and functions installed in schema {}", config.schema());
       }
       OutboxInstaller.check(db, config.schema());
+      OutboxInstaller.checkBuckets(db, config);
     } catch (SQLException e) {
       throw new ConnectException(
           "Could not prepare the outbox in " + config.connection() + ": " + e.getMessage(), e);
@@ -88,6 +89,28 @@ public class EmitterSourceConnector extends SourceConnector {
         connectorConfigs,
         EmitterConfig::new,
         EmitterConfig.SCHEMA);
+  }
+
+  /**
+   * The REST offsets API: only a reset (DELETE, or PATCH with null offsets) is accepted. A bucket's
+   * offset says which claimed messages Connect has committed, and the relay deletes every message
+   * at or before it: moved forward, it would delete messages never delivered. After a reset the
+   * claimed messages are relayed again (duplicates, never losses).
+   */
+  @Override
+  public boolean alterOffsets(
+      Map<String, String> connectorConfig, Map<Map<String, ?>, Map<String, ?>> offsets) {
+    for (Map.Entry<Map<String, ?>, Map<String, ?>> entry : offsets.entrySet()) {
+      if (entry.getValue() != null) {
+        throw new ConnectException(
+            "The emitter's offsets cannot be moved, only reset: the relay deletes every outbox"
+                + " message at or before a bucket's offset, so a moved offset would delete"
+                + " undelivered messages. Use DELETE /connectors/<name>/offsets (or null offsets)"
+                + " to relay every claimed message again; partition "
+                + entry.getKey());
+      }
+    }
+    return true;
   }
 
   /**

@@ -6,9 +6,11 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +18,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.errors.RetriableException;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.apache.kafka.connect.source.SourceTask;
@@ -38,6 +41,9 @@ import org.slf4j.LoggerFactory;
 public class EmitterSourceTask extends SourceTask {
   private static final Logger log = LoggerFactory.getLogger(EmitterSourceTask.class);
 
+  private static final long MAX_BACKOFF_MS = 60_000;
+  private static final Pattern LEGAL_TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
+
   /** While messages keep coming, an empty claim is retried after this long, without LISTEN. */
   private static final long BUSY_POLL_MS = 5;
 
@@ -48,12 +54,23 @@ public class EmitterSourceTask extends SourceTask {
   private OutboxRelay relay;
   private List<Integer> assigned;
   private final Set<Integer> owned = new LinkedHashSet<>();
+
+  /**
+   * What {@link #commit()} reads, on Connect's offset-commit thread, while poll() changes {@link
+   * #owned}: an immutable copy, replaced whenever the set changes.
+   */
+  private volatile List<Integer> ownedSnapshot = List.of();
+
+  /** Database failures in a row; reset by a poll that reached the database. */
+  private int failedPolls;
+
   private final Deque<OutboxMessage> redo = new ArrayDeque<>();
   private Connection relayConnection;
   private Connection cleanupConnection;
   private volatile boolean stopping;
   private TopicPartitionCounts partitionCounts;
   private Pattern topicsAllowed;
+  private EmitterTaskMetrics metrics;
   private boolean listening;
   private long lastMessagesAtMs;
   private long lockNamespace;
@@ -69,6 +86,14 @@ public class EmitterSourceTask extends SourceTask {
     relay = new OutboxRelay(config.schema());
     assigned = config.taskBuckets();
     topicsAllowed = config.topicsAllowed();
+    metrics = EmitterTaskMetrics.create(context, props.getOrDefault("name", "emitter"), assigned);
+    if (partitionCounts == null) {
+      log.warn(
+          "kafka.bootstrap.servers is not set: a message for a topic that does not exist cannot"
+              + " be told apart, and Connect's producer retries it forever while its bucket waits."
+              + " Set kafka.bootstrap.servers so such messages are marked failed after {} ms.",
+          config.missingTopicTimeout().toMillis());
+    }
     partitionCounts = config.kafkaAdminSettings().map(TopicPartitionCounts::new).orElse(null);
     stopping = false;
     config.connection().plaintextWarning().ifPresent(log::warn);
@@ -83,6 +108,7 @@ public class EmitterSourceTask extends SourceTask {
     try {
       Connection db = relayConnection();
       acquireBuckets(db);
+      failedPolls = 0;
       if (owned.isEmpty()) {
         Thread.sleep(config.pollInterval().toMillis());
         return null;
@@ -109,11 +135,41 @@ public class EmitterSourceTask extends SourceTask {
       }
       // The claim is one transaction: either it committed and the messages are in the outbox as
       // claimed (relayed again after the reconnect), or nothing changed.
+      failedPolls++;
+      if (failedPolls > config.maxRetries()) {
+        throw new ConnectException(
+            "Could not read the outbox in "
+                + config.connection()
+                + " after "
+                + config.maxRetries()
+                + " retries: "
+                + e.getMessage(),
+            e);
+      }
+      // Connect calls poll() again at once after a RetriableException: the backoff is here.
+      long backoff =
+          Math.min(
+              MAX_BACKOFF_MS, config.retryBackoff().toMillis() << Math.min(20, failedPolls - 1));
+      log.warn(
+          "Could not read the outbox (attempt {} of {}), retrying in {} ms: {}",
+          failedPolls,
+          config.maxRetries() + 1,
+          backoff,
+          e.getMessage());
+      long wakeAt = System.currentTimeMillis() + backoff;
+      while (!stopping && System.currentTimeMillis() < wakeAt) {
+        // In slices: stop() must not wait out a minute's backoff.
+        Thread.sleep(Math.min(100, Math.max(1, wakeAt - System.currentTimeMillis())));
+      }
       throw new RetriableException("Could not read the outbox: " + e.getMessage(), e);
     }
   }
 
   private Optional<String> topicRefusal(String topic) {
+    if (!LEGAL_TOPIC.matcher(topic).matches() || topic.equals(".") || topic.equals("..")) {
+      return Optional.of(
+          "topic " + topic + " is not a legal Kafka topic name (1 to 249 of a-z A-Z 0-9 . _ -)");
+    }
     if (topicsAllowed.matcher(topic).matches()) {
       return Optional.empty();
     }
@@ -133,17 +189,42 @@ public class EmitterSourceTask extends SourceTask {
 
   /**
    * Marks failed, in the outbox, the messages that must not or cannot be sent: a topic outside
-   * emitter.topics.allowed (the callers of produce_message are untrusted), and, when
-   * kafka.bootstrap.servers is set, a partition the topic lacks (sent, it would fail the task on
-   * every restart).
+   * emitter.topics.allowed or not a legal Kafka name (the callers of produce_message are
+   * untrusted), and, when kafka.bootstrap.servers is set, a partition the topic lacks or a topic
+   * that has not existed for emitter.missing.topic.timeout.ms (sent, each would fail the task on
+   * every restart or stall its bucket). A message whose topic is missing but still within that time
+   * is held, with every later message of its bucket, to be looked at again.
    */
   private List<OutboxMessage> withoutPoison(Connection db, List<OutboxMessage> messages)
       throws SQLException {
     List<OutboxMessage> sendable = new ArrayList<>(messages.size());
+    List<OutboxMessage> held = new ArrayList<>();
+    Set<Integer> heldBuckets = new HashSet<>();
     for (OutboxMessage message : messages) {
+      if (heldBuckets.contains(message.bucket())) {
+        held.add(message);
+        continue;
+      }
       Optional<String> problem = topicRefusal(message.topic());
-      if (problem.isEmpty() && partitionCounts != null && message.partition() != null) {
-        problem = partitionCounts.problem(message.topic(), message.partition());
+      if (problem.isEmpty() && partitionCounts != null) {
+        Optional<Duration> missing = partitionCounts.missingFor(message.topic());
+        if (missing.isPresent() && missing.get().compareTo(config.missingTopicTimeout()) < 0) {
+          heldBuckets.add(message.bucket());
+          held.add(message);
+          continue;
+        }
+        if (missing.isPresent()) {
+          problem =
+              Optional.of(
+                  "topic "
+                      + message.topic()
+                      + " does not exist (waited "
+                      + missing.get().toMillis()
+                      + " ms, emitter.missing.topic.timeout.ms): create it, or let the worker"
+                      + " create it (topic.creation.default.* in the connector config)");
+        } else if (message.partition() != null) {
+          problem = partitionCounts.problem(message.topic(), message.partition());
+        }
       }
       if (problem.isPresent()) {
         log.warn(
@@ -152,8 +233,20 @@ public class EmitterSourceTask extends SourceTask {
             message.topic(),
             problem.get());
         relay.markFailed(db, message.id(), problem.get());
+        metrics.messageFailed();
       } else {
         sendable.add(message);
+      }
+    }
+    if (!held.isEmpty()) {
+      // First again, in their order, ahead of anything claimed after them.
+      for (int i = held.size() - 1; i >= 0; i--) {
+        redo.addFirst(held.get(i));
+      }
+      if (sendable.isEmpty()) {
+        sleepQuietly(
+            Math.min(
+                TopicPartitionCounts.MISSING_RECHECK.toMillis(), config.pollInterval().toMillis()));
       }
     }
     return sendable;
@@ -200,6 +293,7 @@ public class EmitterSourceTask extends SourceTask {
     deleteCommitted(db, won);
     redo.addAll(relay.claimed(db, won));
     owned.addAll(won);
+    ownedSnapshot = List.copyOf(owned);
     log.info("Relaying buckets {}; {} claimed messages to relay again first", won, redo.size());
   }
 
@@ -266,17 +360,19 @@ public class EmitterSourceTask extends SourceTask {
               Schema.OPTIONAL_BYTES_SCHEMA,
               message.value()));
     }
+    metrics.relayed(records.size());
     return records;
   }
 
   /** After Connect committed offsets: delete the messages they cover. */
   @Override
   public void commit() {
-    if (owned.isEmpty() || stopping) {
+    List<Integer> buckets = ownedSnapshot;
+    if (buckets.isEmpty() || stopping) {
       return;
     }
     try {
-      deleteCommitted(cleanupConnection(), List.copyOf(owned));
+      deleteCommitted(cleanupConnection(), buckets);
     } catch (SQLException e) {
       // Harmless to postpone: the next commit (or a restart) deletes them.
       log.warn("Could not delete relayed messages from the outbox yet: {}", e.getMessage());
@@ -310,6 +406,9 @@ public class EmitterSourceTask extends SourceTask {
     if (partitionCounts != null) {
       partitionCounts.close();
     }
+    if (metrics != null) {
+      metrics.close();
+    }
     log.info("Emitter task for buckets {} stopped", assigned);
   }
 
@@ -319,6 +418,7 @@ public class EmitterSourceTask extends SourceTask {
       relayConnection.setAutoCommit(false);
       // Bucket locks live on this session: a new session owns nothing until it locks again.
       owned.clear();
+      ownedSnapshot = List.of();
       redo.clear();
       try (Statement statement = relayConnection.createStatement()) {
         try (ResultSet rs =

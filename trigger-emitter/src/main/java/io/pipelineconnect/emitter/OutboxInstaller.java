@@ -9,6 +9,9 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.OptionalInt;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,6 +58,7 @@ final class OutboxInstaller {
     try (Statement statement = connection.createStatement()) {
       statement.execute(
           "SELECT pg_advisory_xact_lock(hashtext('pipeline-connect emitter install'))");
+      refuseBucketChangeWithPendingMessages(connection, config);
       statement.execute(render(config));
       connection.commit();
     } catch (SQLException e) {
@@ -80,6 +84,89 @@ final class OutboxInstaller {
                 + " their owner's rights. Install as a dedicated role (see docs/security.md).",
             rs.getString(1));
       }
+    }
+  }
+
+  /**
+   * The bucket count the installed outbox_bucket function hashes into, if it is installed. The
+   * count is the one number the function ends with ({@code ... % 16}).
+   */
+  static OptionalInt installedBuckets(Connection connection, String schema) throws SQLException {
+    try (PreparedStatement query =
+        connection.prepareStatement(
+            "SELECT p.prosrc FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
+                + " WHERE n.nspname = ? AND p.proname = 'outbox_bucket'")) {
+      query.setString(1, schema);
+      try (ResultSet rs = query.executeQuery()) {
+        if (!rs.next()) {
+          return OptionalInt.empty();
+        }
+        Matcher modulus = BUCKET_MODULUS.matcher(rs.getString(1));
+        return modulus.find()
+            ? OptionalInt.of(Integer.parseInt(modulus.group(1)))
+            : OptionalInt.empty();
+      }
+    }
+  }
+
+  private static final Pattern BUCKET_MODULUS = Pattern.compile("%\\s*(\\d+)\\s*$");
+
+  /**
+   * Changing emitter.buckets re-buckets new messages: messages still waiting would sit in buckets
+   * no task claims (fewer buckets) or a key's messages would be split across two buckets relayed
+   * independently (more). Only an outbox with nothing left to relay may change its count.
+   */
+  private static void refuseBucketChangeWithPendingMessages(
+      Connection connection, EmitterConfig config) throws SQLException {
+    OptionalInt installed = installedBuckets(connection, config.schema());
+    if (installed.isEmpty() || installed.getAsInt() == config.buckets()) {
+      return;
+    }
+    long pending;
+    try (Statement statement = connection.createStatement();
+        ResultSet rs =
+            statement.executeQuery(
+                "SELECT count(*) FROM "
+                    + config.schema()
+                    + ".outbox WHERE relayed_at IS NULL AND failed_reason IS NULL")) {
+      rs.next();
+      pending = rs.getLong(1);
+    }
+    if (pending > 0) {
+      throw new ConnectException(
+          "emitter.buckets changed from "
+              + installed.getAsInt()
+              + " to "
+              + config.buckets()
+              + " while "
+              + pending
+              + " messages wait in "
+              + config.schema()
+              + ".outbox: they would be stranded or relayed out of key order. Set"
+              + " emitter.buckets="
+              + installed.getAsInt()
+              + ", or pause the writers, let the outbox drain, then change it.");
+    }
+    log.info(
+        "emitter.buckets changes from {} to {}; the outbox holds nothing to relay",
+        installed.getAsInt(),
+        config.buckets());
+  }
+
+  /** Fails unless the installed outbox hashes into as many buckets as the config says. */
+  static void checkBuckets(Connection connection, EmitterConfig config) throws SQLException {
+    OptionalInt installed = installedBuckets(connection, config.schema());
+    if (installed.isPresent() && installed.getAsInt() != config.buckets()) {
+      throw new ConnectException(
+          "The outbox in schema "
+              + config.schema()
+              + " uses "
+              + installed.getAsInt()
+              + " buckets and emitter.buckets is "
+              + config.buckets()
+              + ": set emitter.buckets="
+              + installed.getAsInt()
+              + " (tasks would relay buckets that do not exist, or leave some unrelayed)");
     }
   }
 

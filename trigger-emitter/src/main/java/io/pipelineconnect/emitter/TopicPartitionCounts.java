@@ -32,8 +32,36 @@ final class TopicPartitionCounts implements AutoCloseable {
 
   private record Known(int partitions, long askedNanos) {}
 
+  private record Missing(long sinceNanos, long askedNanos) {}
+
+  static final Duration MISSING_RECHECK = Duration.ofSeconds(1);
+  private final Map<String, Missing> missingSince = new HashMap<>();
+
   TopicPartitionCounts(Map<String, Object> adminSettings) {
     this.adminSettings = adminSettings;
+  }
+
+  /**
+   * How long Kafka has been seen not to know the topic, or empty if it has the topic now. A missing
+   * topic is asked about again at most once per {@link #MISSING_RECHECK}.
+   */
+  Optional<Duration> missingFor(String topic) {
+    if (counts.containsKey(topic)) {
+      return Optional.empty();
+    }
+    long now = System.nanoTime();
+    Missing missing = missingSince.get(topic);
+    if (missing == null || now - missing.askedNanos() > MISSING_RECHECK.toNanos()) {
+      OptionalInt asked = ask(topic);
+      if (asked.isPresent()) {
+        missingSince.remove(topic);
+        counts.put(topic, new Known(asked.getAsInt(), now));
+        return Optional.empty();
+      }
+      missing = new Missing(missing == null ? now : missing.sinceNanos(), now);
+      missingSince.put(topic, missing);
+    }
+    return Optional.of(Duration.ofNanos(now - missing.sinceNanos()));
   }
 
   /** Why the partition cannot be produced to, if it cannot; empty when it exists or is unknown. */

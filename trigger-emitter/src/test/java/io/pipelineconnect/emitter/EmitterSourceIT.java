@@ -6,6 +6,7 @@ import io.pipelineconnect.testsupport.ConnectClusterExtension;
 import io.pipelineconnect.testsupport.KafkaConnectCluster;
 import io.pipelineconnect.testsupport.PostgresExtension;
 import io.pipelineconnect.testsupport.PostgresServer;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -21,6 +22,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import javax.management.ObjectName;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.awaitility.Awaitility;
@@ -500,6 +502,98 @@ class EmitterSourceIT {
     Awaitility.await("the relayed message deleted")
         .atMost(Duration.ofSeconds(90))
         .until(() -> count("SELECT count(*) FROM least.outbox") == 0);
+  }
+
+  /**
+   * A message for a topic that does not exist (the broker creates none): Connect's producer would
+   * retry it forever with the task RUNNING. After emitter.missing.topic.timeout.ms it is marked
+   * failed with the reason, counted, and everything else is delivered.
+   */
+  @Test
+  void aMessageForATopicThatDoesNotExistIsMarkedFailedAfterATimeoutAndTheRestFlow()
+      throws Exception {
+    cluster.kafka().createTopic("present", 1);
+    Map<String, String> props = emitterConfig();
+    props.put("kafka.bootstrap.servers", cluster.kafka().bootstrapServers());
+    props.put("emitter.missing.topic.timeout.ms", "3000");
+    props.put("emitter.buckets", "1"); // one bucket: the later messages wait behind the missing one
+    props.put("tasks.max", "1");
+    props.put("emitter.schema", "missing_topic");
+    startEmitter("emit-missing", props);
+    Awaitility.await("the outbox installed")
+        .atMost(Duration.ofSeconds(60))
+        .ignoreExceptions()
+        .until(() -> count("SELECT count(*) FROM missing_topic.outbox") == 0);
+    sql(
+        "SELECT missing_topic.produce_message('present', 'before'::bytea)",
+        "SELECT missing_topic.produce_message('no-such-topic', 'lost?'::bytea)",
+        "SELECT missing_topic.produce_message('present', 'after'::bytea)");
+
+    Awaitility.await("the rest delivered, the missing topic's message marked failed")
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> count("SELECT count(*) FROM missing_topic.outbox") == 1);
+    assertThat(queryText("SELECT failed_reason FROM missing_topic.outbox"))
+        .startsWith("topic no-such-topic does not exist (waited ");
+    List<String> values = new ArrayList<>();
+    cluster.kafka().consumeAll(30_000, "present").forEach(r -> values.add(text(r.value())));
+    assertThat(values).containsExactly("before", "after");
+    ObjectName task = new ObjectName("kafka.connect:type=plugins,connector=emit-missing,task=0");
+    assertThat(
+            ManagementFactory.getPlatformMBeanServer()
+                .getAttribute(task, EmitterTaskMetrics.FAILED_TOTAL))
+        .isEqualTo(1.0);
+    cluster
+        .connect()
+        .assertions()
+        .assertConnectorAndAtLeastNumTasksAreRunning("emit-missing", 1, "task failed");
+  }
+
+  /**
+   * GET /offsets shows each bucket's position, a PATCH that would move one is refused (it would
+   * delete undelivered messages), and DELETE resets them.
+   */
+  @Test
+  void theRestOffsetsApiShowsPositionsRefusesMovesAndResets() throws Exception {
+    cluster.kafka().createTopic("positions", 1);
+    Map<String, String> props = emitterConfig();
+    props.put("emitter.buckets", "1");
+    props.put("tasks.max", "1");
+    props.put("emitter.schema", "positions");
+    startEmitter("emit-positions", props);
+    Awaitility.await("the outbox installed")
+        .atMost(Duration.ofSeconds(60))
+        .ignoreExceptions()
+        .until(() -> count("SELECT count(*) FROM positions.outbox") == 0);
+    sql("SELECT positions.produce_message('positions', 'one'::bytea)");
+    Awaitility.await("the bucket's position shown by GET /offsets")
+        .atMost(Duration.ofSeconds(60))
+        .ignoreExceptions()
+        .until(
+            () -> {
+              var offsets = cluster.connect().connectorOffsets("emit-positions").offsets();
+              return offsets.size() == 1
+                  && offsets.get(0).offset() != null
+                  && offsets.get(0).offset().get("id") != null;
+            });
+    cluster.connect().stopConnector("emit-positions");
+    cluster.connect().assertions().assertConnectorIsStopped("emit-positions", "not stopped");
+    Map<String, Object> partition = new java.util.LinkedHashMap<>();
+    partition.put("schema", "positions");
+    partition.put("bucket", 0);
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () ->
+                cluster
+                    .connect()
+                    .alterSourceConnectorOffset(
+                        "emit-positions", partition, Map.of("batch", 999, "id", 999)))
+        .hasMessageContaining("cannot be moved, only reset");
+    cluster.connect().resetConnectorOffsets("emit-positions");
+    Awaitility.await("no positions after DELETE")
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                cluster.connect().connectorOffsets("emit-positions").offsets().stream()
+                    .allMatch(o -> o.offset() == null));
   }
 
   @Test

@@ -168,6 +168,35 @@ class EmitterSqlIT {
             "orders|null|by-function|null", "orders|7|{\"id\":7,\"item\":\"book\"}|null");
   }
 
+  /**
+   * emitter.buckets changes where a key's messages go: with messages waiting it is refused, naming
+   * the count to keep; once the outbox has drained it is allowed.
+   */
+  @Test
+  void theBucketCountChangesOnlyWhileTheOutboxHasNothingToRelay() throws SQLException {
+    sql("SELECT pipeline_kafka.produce_message('t', 'waiting'::bytea)");
+    Map<String, String> props = new HashMap<>();
+    props.put("connection.url", server.jdbcUrl(db));
+    props.put("emitter.buckets", "4");
+    EmitterConfig fewer = new EmitterConfig(props);
+    try (Connection connection = server.connect(db)) {
+      assertThatThrownBy(() -> OutboxInstaller.install(connection, fewer))
+          .isInstanceOf(ConnectException.class)
+          .hasMessageContaining("from 16 to 4 while 1 messages wait")
+          .hasMessageContaining("emitter.buckets=16");
+      assertThatThrownBy(() -> OutboxInstaller.checkBuckets(connection, fewer))
+          .isInstanceOf(ConnectException.class)
+          .hasMessageContaining("set emitter.buckets=16");
+      assertThat(OutboxInstaller.installedBuckets(connection, "pipeline_kafka")).hasValue(16);
+    }
+    sql("DELETE FROM pipeline_kafka.outbox");
+    try (Connection connection = server.connect(db)) {
+      OutboxInstaller.install(connection, fewer);
+      assertThat(OutboxInstaller.installedBuckets(connection, "pipeline_kafka")).hasValue(4);
+      OutboxInstaller.checkBuckets(connection, fewer);
+    }
+  }
+
   @Test
   void produceMessageTakesTheOriginalArgumentsPositionallyAndByName() throws SQLException {
     sql(

@@ -1,0 +1,65 @@
+package io.pipelineconnect.emitter;
+
+import io.pipelineconnect.common.TaskMetricRegistry;
+import java.util.List;
+import org.apache.kafka.common.metrics.Sensor;
+import org.apache.kafka.common.metrics.stats.CumulativeCount;
+import org.apache.kafka.common.metrics.stats.CumulativeSum;
+import org.apache.kafka.common.metrics.stats.Rate;
+import org.apache.kafka.connect.source.SourceTaskContext;
+
+/**
+ * An emitter task's metrics, in the worker's plugin metrics where it offers them (JMX: {@code
+ * kafka.connect:type=plugins,connector=<name>,task=<n>}), else in a registry of the task's own:
+ * messages handed to Connect, and messages marked failed in the outbox (never sent), the figure an
+ * operator alerts on.
+ */
+final class EmitterTaskMetrics implements AutoCloseable {
+  static final String MESSAGES_RATE = "messages-relayed-rate";
+  static final String MESSAGES_TOTAL = "messages-relayed-total";
+  static final String FAILED_TOTAL = "messages-failed-total";
+
+  private final TaskMetricRegistry registry;
+  private final Sensor relayed;
+  private final Sensor failed;
+
+  private EmitterTaskMetrics(TaskMetricRegistry registry) {
+    this.registry = registry;
+    relayed = registry.sensor("emitter-relayed");
+    relayed.add(
+        registry.name(MESSAGES_RATE, "Outbox messages handed to Connect per second."), new Rate());
+    relayed.add(
+        registry.name(MESSAGES_TOTAL, "Outbox messages handed to Connect in total."),
+        new CumulativeSum());
+    failed = registry.sensor("emitter-failed");
+    failed.add(
+        registry.name(
+            FAILED_TOTAL,
+            "Outbox messages marked failed (refused topic, missing topic or partition, too"
+                + " large): kept in the outbox with failed_reason, never sent."),
+        new CumulativeCount());
+  }
+
+  /**
+   * @param buckets the task's buckets: the first names the task's own registry on workers that
+   *     offer no plugin metrics (a task knows no index of its own)
+   */
+  static EmitterTaskMetrics create(
+      SourceTaskContext context, String connector, List<Integer> buckets) {
+    int task = buckets.isEmpty() ? 0 : buckets.get(0);
+    return new EmitterTaskMetrics(TaskMetricRegistry.forSourceTask(context, connector, task));
+  }
+
+  void relayed(int messages) {
+    relayed.record(messages);
+  }
+
+  void messageFailed() {
+    failed.record();
+  }
+
+  @Override
+  public void close() {
+    registry.close();
+  }
+}
