@@ -1,17 +1,18 @@
 package io.pipelineconnect.sink;
 
 import io.pipelineconnect.common.RelationName;
+import io.pipelineconnect.common.RetryPolicy;
 import io.pipelineconnect.common.Version;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -35,7 +36,6 @@ import org.slf4j.LoggerFactory;
  */
 public class PipelineSinkTask extends SinkTask {
   private static final Logger log = LoggerFactory.getLogger(PipelineSinkTask.class);
-  private static final Duration MAX_BACKOFF = Duration.ofMinutes(1);
 
   private PipelineSinkConfig config;
   private String connectorName;
@@ -66,7 +66,7 @@ public class PipelineSinkTask extends SinkTask {
   // One instance: a method reference created per record was a tenth of the task's allocation.
   private final TargetResolver.SqlSupplier<Connection> connectionForQueries =
       this::connectionForQueries;
-  private int failedAttempts;
+  private RetryPolicy retries;
 
   /** A deferred constraint refused the last COMMIT: check constraints per row until one passes. */
   private boolean immediateConstraints;
@@ -88,6 +88,7 @@ public class PipelineSinkTask extends SinkTask {
     offsets = new OffsetStore(config.offsetsTable(), connectorName);
     targets = TargetResolver.from(config);
     startOffsets = new StartOffsets(config.kafkaAdminSettings());
+    retries = new RetryPolicy(config.maxRetries(), config.retryBackoff());
     badRecords = new BadRecords(errantRecordReporter(), () -> metrics.badRecord());
     metrics = SinkTaskMetrics.create(context, connectorName, config.taskIndex());
     batchSize = config.batchSize();
@@ -331,7 +332,7 @@ public class PipelineSinkTask extends SinkTask {
     }
     try {
       writeBatch();
-      failedAttempts = 0;
+      retries.succeeded();
     } catch (SQLException e) {
       closeConnection();
       throw retry("writing " + batch.recordCount() + " records", e);
@@ -442,31 +443,27 @@ public class PipelineSinkTask extends SinkTask {
   }
 
   private RuntimeException retry(String what, Exception e) {
-    failedAttempts++;
-    if (failedAttempts > config.maxRetries()) {
+    OptionalLong backoff = retries.failed();
+    if (backoff.isEmpty()) {
       return new ConnectException(
           "Failed "
               + what
               + " into "
               + config.connection()
               + " after "
-              + config.maxRetries()
+              + retries.maxRetries()
               + " retries: "
               + e.getMessage(),
           e);
     }
-    long backoff =
-        Math.min(
-            MAX_BACKOFF.toMillis(),
-            config.retryBackoff().toMillis() << Math.min(20, failedAttempts - 1));
     log.warn(
         "Failed {} (attempt {} of {}), retrying in {} ms: {}",
         what,
-        failedAttempts,
-        config.maxRetries() + 1,
-        backoff,
+        retries.failures(),
+        retries.maxAttempts(),
+        backoff.getAsLong(),
         e.getMessage());
-    context.timeout(backoff);
+    context.timeout(backoff.getAsLong());
     return new RetriableException(e.getMessage(), e);
   }
 

@@ -1,5 +1,6 @@
 package io.pipelineconnect.emitter;
 
+import io.pipelineconnect.common.RetryPolicy;
 import io.pipelineconnect.common.Version;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -15,6 +16,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.apache.kafka.connect.data.Schema;
@@ -41,7 +43,6 @@ import org.slf4j.LoggerFactory;
 public class EmitterSourceTask extends SourceTask {
   private static final Logger log = LoggerFactory.getLogger(EmitterSourceTask.class);
 
-  private static final long MAX_BACKOFF_MS = 60_000;
   private static final Pattern LEGAL_TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
 
   /** While messages keep coming, an empty claim is retried after this long, without LISTEN. */
@@ -62,7 +63,7 @@ public class EmitterSourceTask extends SourceTask {
   private volatile List<Integer> ownedSnapshot = List.of();
 
   /** Database failures in a row; reset by a poll that reached the database. */
-  private int failedPolls;
+  private RetryPolicy retries;
 
   private final Deque<OutboxMessage> redo = new ArrayDeque<>();
   private Connection relayConnection;
@@ -86,6 +87,7 @@ public class EmitterSourceTask extends SourceTask {
     relay = new OutboxRelay(config.schema());
     assigned = config.taskBuckets();
     topicsAllowed = config.topicsAllowed();
+    retries = new RetryPolicy(config.maxRetries(), config.retryBackoff());
     metrics = EmitterTaskMetrics.create(context, props.getOrDefault("name", "emitter"), assigned);
     if (partitionCounts == null) {
       log.warn(
@@ -108,7 +110,7 @@ public class EmitterSourceTask extends SourceTask {
     try {
       Connection db = relayConnection();
       acquireBuckets(db);
-      failedPolls = 0;
+      retries.succeeded();
       if (owned.isEmpty()) {
         Thread.sleep(config.pollInterval().toMillis());
         return null;
@@ -135,28 +137,25 @@ public class EmitterSourceTask extends SourceTask {
       }
       // The claim is one transaction: either it committed and the messages are in the outbox as
       // claimed (relayed again after the reconnect), or nothing changed.
-      failedPolls++;
-      if (failedPolls > config.maxRetries()) {
+      OptionalLong backoff = retries.failed();
+      if (backoff.isEmpty()) {
         throw new ConnectException(
             "Could not read the outbox in "
                 + config.connection()
                 + " after "
-                + config.maxRetries()
+                + retries.maxRetries()
                 + " retries: "
                 + e.getMessage(),
             e);
       }
       // Connect calls poll() again at once after a RetriableException: the backoff is here.
-      long backoff =
-          Math.min(
-              MAX_BACKOFF_MS, config.retryBackoff().toMillis() << Math.min(20, failedPolls - 1));
       log.warn(
           "Could not read the outbox (attempt {} of {}), retrying in {} ms: {}",
-          failedPolls,
-          config.maxRetries() + 1,
-          backoff,
+          retries.failures(),
+          retries.maxAttempts(),
+          backoff.getAsLong(),
           e.getMessage());
-      long wakeAt = System.currentTimeMillis() + backoff;
+      long wakeAt = System.currentTimeMillis() + backoff.getAsLong();
       while (!stopping && System.currentTimeMillis() < wakeAt) {
         // In slices: stop() must not wait out a minute's backoff.
         Thread.sleep(Math.min(100, Math.max(1, wakeAt - System.currentTimeMillis())));

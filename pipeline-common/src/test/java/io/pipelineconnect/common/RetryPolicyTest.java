@@ -1,0 +1,31 @@
+package io.pipelineconnect.common;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class RetryPolicyTest {
+  @Test
+  void backsOffDoublingUpToAMinuteThenGivesUp() {
+    RetryPolicy policy = new RetryPolicy(9, Duration.ofSeconds(1));
+    long[] waits = new long[9];
+    for (int i = 0; i < 9; i++) {
+      waits[i] = policy.failed().orElseThrow();
+    }
+    assertThat(waits)
+        .containsExactly(1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 60_000, 60_000, 60_000);
+    assertThat(policy.failed()).isEmpty();
+    assertThat(policy.failures()).isEqualTo(10);
+  }
+
+  @Test
+  void aSuccessStartsTheCountAgainAndZeroRetriesFailsAtOnce() {
+    RetryPolicy policy = new RetryPolicy(1, Duration.ofMillis(10));
+    assertThat(policy.failed()).hasValue(10);
+    policy.succeeded();
+    assertThat(policy.failed()).hasValue(10);
+    assertThat(policy.failed()).isEmpty();
+    assertThat(new RetryPolicy(0, Duration.ofMillis(10)).failed()).isEmpty();
+  }
+}
