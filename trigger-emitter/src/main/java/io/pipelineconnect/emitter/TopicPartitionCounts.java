@@ -13,6 +13,8 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.connect.errors.RetriableException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * How many partitions a topic has, asked of Kafka with an admin client, so a message naming a
@@ -24,7 +26,10 @@ import org.apache.kafka.connect.errors.RetriableException;
  */
 final class TopicPartitionCounts implements AutoCloseable {
   static final Duration REFRESH = Duration.ofSeconds(10);
-  private static final Duration TIMEOUT = Duration.ofSeconds(30);
+  private static final Duration TIMEOUT = Duration.ofSeconds(10);
+  static final Duration UNREACHABLE_PAUSE = Duration.ofSeconds(60);
+  private static final Logger log = LoggerFactory.getLogger(TopicPartitionCounts.class);
+  private long unreachableUntilNanos = Long.MIN_VALUE;
 
   private final Map<String, Object> adminSettings;
   private final Map<String, Known> counts = new HashMap<>();
@@ -50,9 +55,26 @@ final class TopicPartitionCounts implements AutoCloseable {
       return Optional.empty();
     }
     long now = System.nanoTime();
+    if (now < unreachableUntilNanos) {
+      return Optional.empty(); // cannot tell: the message goes to the producer as before
+    }
     Missing missing = missingSince.get(topic);
     if (missing == null || now - missing.askedNanos() > MISSING_RECHECK.toNanos()) {
-      OptionalInt asked = ask(topic);
+      OptionalInt asked;
+      try {
+        asked = ask(topic);
+      } catch (RetriableException e) {
+        // kafka.bootstrap.servers unreachable or wrong: judging nothing beats stalling every
+        // bucket on a describe timeout. Asked again after UNREACHABLE_PAUSE.
+        unreachableUntilNanos = System.nanoTime() + UNREACHABLE_PAUSE.toNanos();
+        log.warn(
+            "Cannot ask Kafka (kafka.bootstrap.servers) whether topic {} exists, so messages are"
+                + " sent without that check for the next {} s: {}",
+            topic,
+            UNREACHABLE_PAUSE.toSeconds(),
+            e.getMessage());
+        return Optional.empty();
+      }
       if (asked.isPresent()) {
         missingSince.remove(topic);
         counts.put(topic, new Known(asked.getAsInt(), now));

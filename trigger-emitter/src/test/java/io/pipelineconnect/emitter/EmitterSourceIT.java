@@ -596,6 +596,38 @@ class EmitterSourceIT {
                     .allMatch(o -> o.offset() == null));
   }
 
+  /**
+   * kafka.bootstrap.servers pointing nowhere (the examples' localhost:9092 on a machine without
+   * that broker): the topic checks cannot run, and messages are relayed without them rather than
+   * every bucket stalling on a describe timeout.
+   */
+  @Test
+  void anUnreachableKafkaBootstrapServersDoesNotStopTheRelay() throws Exception {
+    cluster.kafka().createTopic("unchecked", 1);
+    Map<String, String> props = emitterConfig();
+    props.put("kafka.bootstrap.servers", "127.0.0.1:1");
+    props.put("emitter.schema", "unchecked");
+    startEmitter("emit-unchecked", props);
+    Awaitility.await("the outbox installed")
+        .atMost(Duration.ofSeconds(60))
+        .ignoreExceptions()
+        .until(() -> count("SELECT count(*) FROM unchecked.outbox") == 0);
+    sql("SELECT unchecked.produce_message('unchecked', 'sent anyway'::bytea)");
+    List<String> values = new ArrayList<>();
+    Awaitility.await("the message relayed")
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () -> {
+              values.clear();
+              cluster
+                  .kafka()
+                  .consumeAll(5_000, "unchecked")
+                  .forEach(r -> values.add(text(r.value())));
+              return !values.isEmpty();
+            });
+    assertThat(values).containsExactly("sent anyway");
+  }
+
   @Test
   void withRetentionRelayedMessagesStayMarkedNeverRelayedAgainAndExpire() throws Exception {
     cluster.kafka().createTopic("kept", 1);
