@@ -12,7 +12,8 @@ final class BenchmarkWorker {
 
   /**
    * Starts a worker with a 512 MiB heap and the JVM's default collector for a server-class machine
-   * (G1; the test workers use Serial to stay small), plus the options in {@code
+   * (G1; the test workers use Serial to stay small), the worker's default offset-commit interval
+   * ({@code -Dbenchmark.worker.flush.ms}, default 60000), plus the options in {@code
    * -Dbenchmark.worker.jvm} (space-separated: a flight recording, another collector ...).
    */
   static ForkedConnectWorker start(String bootstrapServers) {
@@ -20,7 +21,12 @@ final class BenchmarkWorker {
         ForkedConnectWorker.forBroker(bootstrapServers, "benchmark")
             .jvmOption("-Xmx512m")
             .jvmOption("-XX:-UseSerialGC")
-            .jvmOption("-XX:+UseG1GC");
+            .jvmOption("-XX:+UseG1GC")
+            // As users run it: the worker's default offset-commit interval (60 s), not the test
+            // harness's 1 s, which hid that a burst's partial batch waited for the commit tick.
+            .property(
+                "offset.flush.interval.ms",
+                System.getProperty("benchmark.worker.flush.ms", "60000"));
     for (String option : System.getProperty("benchmark.worker.jvm", "").trim().split("\\s+")) {
       if (!option.isEmpty()) {
         builder.jvmOption(option);

@@ -87,11 +87,8 @@ public final class Quickstart {
     say("Starting PostgreSQL ...");
     PostgresServer postgres = PostgresServer.builder().port(POSTGRES_PORT).start();
     started.push(postgres);
-    sql(
-        postgres,
-        "CREATE TABLE IF NOT EXISTS page_views"
-            + " (url text, user_id bigint, latency float8, viewed_at timestamptz DEFAULT now())");
-    // The examples connect as the least-privileged roles docs/security.md describes.
+    // The examples' tables, and the least-privileged roles they connect as (docs/security.md).
+    sql(postgres, Files.readString(examples.resolve("tables.sql")));
     sql(postgres, Files.readString(examples.resolve("roles.sql")));
 
     say("Starting kinesalite (Kinesis) ...");
@@ -122,6 +119,8 @@ public final class Quickstart {
     Map<String, String> overrides = new HashMap<>();
     overrides.put("connection.url", postgres.jdbcUrl("postgres"));
     overrides.put("kinesis.url", kinesalite.endpoint().toString());
+    // The examples' localhost:9092 is a broker of the user's; here it is the embedded one.
+    overrides.put("kafka.bootstrap.servers", kafka.bootstrapServers());
     for (String example :
         List.of(
             "emitter-emit-tuple.json",

@@ -41,6 +41,11 @@ final class OffsetStore {
     }
     for (int attempt = 1; ; attempt++) {
       try (Statement statement = connection.createStatement()) {
+        // Tasks starting together wait here for each other rather than collide on the catalog's
+        // unique index (an error in the server log, and a retry). Held to the end of the
+        // transaction; with autocommit there is no race to serialize worth the bother.
+        statement.execute(
+            "SELECT pg_advisory_xact_lock(hashtext('pipeline-connect offsets table'))");
         if (table.schema().isPresent()
             && !exists(
                 connection,
