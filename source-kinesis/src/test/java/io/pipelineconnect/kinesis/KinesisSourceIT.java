@@ -176,6 +176,8 @@ class KinesisSourceIT {
   void theRestOffsetsApiShowsMovesAndResetsShardPositions() throws Exception {
     createStream("moved", 1);
     put("moved", 0, 10, 1);
+    // Made here: reading a topic the connector has not created yet throws instead of waiting.
+    cluster.kafka().createTopic("moved", 1);
     cluster.connect().configureConnector("kinesis-moved", sourceConfig("moved", "moved", "-2"));
     Awaitility.await("10 records")
         .atMost(Duration.ofSeconds(90))
