@@ -2,6 +2,11 @@ package io.pipelineconnect.common;
 
 import java.time.Duration;
 import java.util.OptionalLong;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef.Width;
 
 /**
  * How often, and after how long, a task retries after a database error: {@code max.retries} retries
@@ -12,6 +17,11 @@ import java.util.OptionalLong;
 public final class RetryPolicy {
   static final Duration MAX_BACKOFF = Duration.ofMinutes(1);
 
+  public static final String MAX_RETRIES = "max.retries";
+  public static final String RETRY_BACKOFF_MS = "retry.backoff.ms";
+  static final String RETRY_BACKOFF_MS_DOC =
+      "Wait before the first retry; doubled on each further retry, up to one minute.";
+
   private final int maxRetries;
   private final long initialBackoffMs;
   private int failures;
@@ -19,6 +29,45 @@ public final class RetryPolicy {
   public RetryPolicy(int maxRetries, Duration initialBackoff) {
     this.maxRetries = maxRetries;
     this.initialBackoffMs = initialBackoff.toMillis();
+  }
+
+  /**
+   * Adds {@code max.retries} and {@code retry.backoff.ms} (default 10 and 1000) to a connector's
+   * ConfigDef, in the given group.
+   *
+   * @param retried what is retried, for the docs: "a batch is retried after a transient database
+   *     error (...)"
+   */
+  public static ConfigDef define(ConfigDef def, String group, String retried) {
+    int order = 0;
+    return def.define(
+            MAX_RETRIES,
+            Type.INT,
+            10,
+            ConfigDef.Range.atLeast(0),
+            Importance.LOW,
+            "How often " + retried + " before the task fails.",
+            group,
+            ++order,
+            Width.SHORT,
+            "Max retries")
+        .define(
+            RETRY_BACKOFF_MS,
+            Type.LONG,
+            1000L,
+            ConfigDef.Range.between(0, 60_000),
+            Importance.LOW,
+            RETRY_BACKOFF_MS_DOC,
+            group,
+            ++order,
+            Width.SHORT,
+            "Retry backoff (ms)");
+  }
+
+  /** The policy a config defined with {@link #define} asks for. */
+  public static RetryPolicy from(AbstractConfig config) {
+    return new RetryPolicy(
+        config.getInt(MAX_RETRIES), Duration.ofMillis(config.getLong(RETRY_BACKOFF_MS)));
   }
 
   /**

@@ -5,6 +5,7 @@ import io.pipelineconnect.common.CopyFormatConfig;
 import io.pipelineconnect.common.CopyOptions;
 import io.pipelineconnect.common.PostgresConnectionConfig;
 import io.pipelineconnect.common.RelationName;
+import io.pipelineconnect.common.RetryPolicy;
 import io.pipelineconnect.common.TaskParallelism;
 import io.pipelineconnect.common.Validators;
 import java.time.Duration;
@@ -97,17 +98,6 @@ public final class PipelineSinkConfig extends AbstractConfig {
       "The table holding the offsets this connector has written, updated in the same transaction"
           + " as the rows; created if missing.";
   static final String OFFSETS_TABLE_DEFAULT = "pipeline_connect.sink_offsets";
-
-  public static final String MAX_RETRIES = "max.retries";
-  static final String MAX_RETRIES_DOC =
-      "How often a batch is retried after a transient database error (connection lost,"
-          + " serialization failure) before the task fails.";
-  static final int MAX_RETRIES_DEFAULT = 10;
-
-  public static final String RETRY_BACKOFF_MS = "retry.backoff.ms";
-  static final String RETRY_BACKOFF_MS_DOC =
-      "Wait before the first retry; doubled on each further retry, up to one minute.";
-  static final long RETRY_BACKOFF_MS_DEFAULT = 1000;
 
   /** Task-only: the task's index, set by the connector; names its metrics on older workers. */
   static final String TASK_INDEX = "sink.task.index";
@@ -309,29 +299,11 @@ public final class PipelineSinkConfig extends AbstractConfig {
             ++order,
             Width.MEDIUM,
             "Offsets table");
-    order = 0;
-    def.define(
-            MAX_RETRIES,
-            Type.INT,
-            MAX_RETRIES_DEFAULT,
-            ConfigDef.Range.atLeast(0),
-            Importance.LOW,
-            MAX_RETRIES_DOC,
-            RETRY_GROUP,
-            ++order,
-            Width.SHORT,
-            "Max retries")
-        .define(
-            RETRY_BACKOFF_MS,
-            Type.LONG,
-            RETRY_BACKOFF_MS_DEFAULT,
-            ConfigDef.Range.between(0, 60_000),
-            Importance.LOW,
-            RETRY_BACKOFF_MS_DOC,
-            RETRY_GROUP,
-            ++order,
-            Width.SHORT,
-            "Retry backoff (ms)");
+    RetryPolicy.define(
+        def,
+        RETRY_GROUP,
+        "a batch is retried after a transient database error (connection lost, serialization"
+            + " failure)");
     def.defineInternal(TASK_INDEX, Type.INT, 0, Importance.LOW);
     return def;
   }
@@ -423,12 +395,8 @@ public final class PipelineSinkConfig extends AbstractConfig {
     return offsetsTable;
   }
 
-  public int maxRetries() {
-    return getInt(MAX_RETRIES);
-  }
-
-  public Duration retryBackoff() {
-    return Duration.ofMillis(getLong(RETRY_BACKOFF_MS));
+  public RetryPolicy retryPolicy() {
+    return RetryPolicy.from(this);
   }
 
   /** Accepts unset, -1 and -2, with a message that says what each means. */

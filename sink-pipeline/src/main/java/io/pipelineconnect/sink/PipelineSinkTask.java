@@ -88,7 +88,7 @@ public class PipelineSinkTask extends SinkTask {
     offsets = new OffsetStore(config.offsetsTable(), connectorName);
     targets = TargetResolver.from(config);
     startOffsets = new StartOffsets(config.kafkaAdminSettings());
-    retries = new RetryPolicy(config.maxRetries(), config.retryBackoff());
+    retries = config.retryPolicy();
     badRecords = new BadRecords(errantRecordReporter(), () -> metrics.badRecord());
     metrics = SinkTaskMetrics.create(context, connectorName, config.taskIndex());
     batchSize = config.batchSize();

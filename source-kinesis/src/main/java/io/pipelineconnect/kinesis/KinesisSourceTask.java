@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.apache.kafka.connect.data.Schema;
@@ -48,6 +49,9 @@ import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
  * bounded (a page is at most 10 MB) and a slow Kafka slows the reading down.
  */
 public class KinesisSourceTask extends SourceTask {
+  /** Connect only reads a record's partition, so one map per shard serves all its records. */
+  private final Map<String, Map<String, Object>> sourcePartitions = new ConcurrentHashMap<>();
+
   private static final Logger log = LoggerFactory.getLogger(KinesisSourceTask.class);
   private static final long MAX_SLEEP_MS = 500;
 
@@ -417,7 +421,7 @@ public class KinesisSourceTask extends SourceTask {
             ? null
             : record.approximateArrivalTimestamp().toEpochMilli();
     return new SourceRecord(
-        ShardPosition.partition(config.stream(), shard.id()),
+        partitionOf(shard.id()),
         position.toOffset(),
         config.topic(),
         null,
@@ -427,6 +431,12 @@ public class KinesisSourceTask extends SourceTask {
         value,
         timestamp,
         headers);
+  }
+
+  /** The shard's source partition, made once per shard rather than per record. */
+  private Map<String, Object> partitionOf(String shardId) {
+    return sourcePartitions.computeIfAbsent(
+        shardId, id -> ShardPosition.partition(config.stream(), id));
   }
 
   private SourceRecord marker(ShardInfo shard, ShardPosition position, String event) {
@@ -439,7 +449,7 @@ public class KinesisSourceTask extends SourceTask {
             + event
             + "\"}";
     return new SourceRecord(
-        ShardPosition.partition(config.stream(), shard.id()),
+        partitionOf(shard.id()),
         position.toOffset(),
         config.markersTopic(),
         null,

@@ -2,6 +2,7 @@ package io.pipelineconnect.emitter;
 
 import io.pipelineconnect.common.ConfigLog;
 import io.pipelineconnect.common.PostgresConnectionConfig;
+import io.pipelineconnect.common.RetryPolicy;
 import io.pipelineconnect.common.Validators;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,6 +21,7 @@ import org.apache.kafka.common.config.ConfigException;
 public final class EmitterConfig extends AbstractConfig {
   static final String OUTBOX_GROUP = "Outbox";
   static final String RELAY_GROUP = "Relay";
+  static final String RETRY_GROUP = "Retries";
 
   public static final String SCHEMA = "emitter.schema";
   static final String SCHEMA_DOC =
@@ -102,17 +104,6 @@ public final class EmitterConfig extends AbstractConfig {
           + " retry such a send forever, the task RUNNING and its bucket stalled. Without"
           + " kafka.bootstrap.servers this cannot be checked.";
   static final long MISSING_TOPIC_TIMEOUT_MS_DEFAULT = 30_000;
-
-  public static final String MAX_RETRIES = "max.retries";
-  static final String MAX_RETRIES_DOC =
-      "How often the relay retries after a database error in a row (connection lost, server"
-          + " restarting) before the task fails.";
-  static final int MAX_RETRIES_DEFAULT = 10;
-
-  public static final String RETRY_BACKOFF_MS = "retry.backoff.ms";
-  static final String RETRY_BACKOFF_MS_DOC =
-      "Wait before the first retry; doubled on each further retry, up to one minute.";
-  static final long RETRY_BACKOFF_MS_DEFAULT = 1000;
 
   /** Task-only: the buckets a task relays. */
   static final String TASK_BUCKETS = "emitter.task.buckets";
@@ -258,28 +249,6 @@ public final class EmitterConfig extends AbstractConfig {
             Width.SHORT,
             "Missing topic timeout (ms)")
         .define(
-            MAX_RETRIES,
-            Type.INT,
-            MAX_RETRIES_DEFAULT,
-            ConfigDef.Range.atLeast(0),
-            Importance.LOW,
-            MAX_RETRIES_DOC,
-            RELAY_GROUP,
-            ++order,
-            Width.SHORT,
-            "Max retries")
-        .define(
-            RETRY_BACKOFF_MS,
-            Type.LONG,
-            RETRY_BACKOFF_MS_DEFAULT,
-            ConfigDef.Range.between(0, 60_000),
-            Importance.LOW,
-            RETRY_BACKOFF_MS_DOC,
-            RELAY_GROUP,
-            ++order,
-            Width.SHORT,
-            "Retry backoff (ms)")
-        .define(
             TOPICS_ALLOWED,
             Type.STRING,
             TOPICS_ALLOWED_DEFAULT,
@@ -291,15 +260,15 @@ public final class EmitterConfig extends AbstractConfig {
             Width.LONG,
             "Topics messages may go to")
         .defineInternal(TASK_BUCKETS, Type.LIST, "", Importance.LOW);
+    RetryPolicy.define(
+        def,
+        RETRY_GROUP,
+        "the relay retries after database errors in a row (connection lost, server restarting)");
     return def;
   }
 
-  public int maxRetries() {
-    return getInt(MAX_RETRIES);
-  }
-
-  public Duration retryBackoff() {
-    return Duration.ofMillis(getLong(RETRY_BACKOFF_MS));
+  public RetryPolicy retryPolicy() {
+    return RetryPolicy.from(this);
   }
 
   public Duration missingTopicTimeout() {

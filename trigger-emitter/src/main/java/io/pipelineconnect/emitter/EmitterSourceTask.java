@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -43,6 +44,7 @@ import org.slf4j.LoggerFactory;
 public class EmitterSourceTask extends SourceTask {
   private static final Logger log = LoggerFactory.getLogger(EmitterSourceTask.class);
 
+  private static final int MAX_REMEMBERED_TOPICS = 10_000;
   private static final Pattern LEGAL_TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
 
   /** While messages keep coming, an empty claim is retried after this long, without LISTEN. */
@@ -71,6 +73,7 @@ public class EmitterSourceTask extends SourceTask {
   private volatile boolean stopping;
   private TopicPartitionCounts partitionCounts;
   private Pattern topicsAllowed;
+  private final Map<String, Optional<String>> topicRefusals = new HashMap<>();
   private EmitterTaskMetrics metrics;
   private boolean listening;
   private long lastMessagesAtMs;
@@ -87,7 +90,7 @@ public class EmitterSourceTask extends SourceTask {
     relay = new OutboxRelay(config.schema());
     assigned = config.taskBuckets();
     topicsAllowed = config.topicsAllowed();
-    retries = new RetryPolicy(config.maxRetries(), config.retryBackoff());
+    retries = config.retryPolicy();
     metrics = EmitterTaskMetrics.create(context, props.getOrDefault("name", "emitter"), assigned);
     if (partitionCounts == null) {
       log.warn(
@@ -164,7 +167,23 @@ public class EmitterSourceTask extends SourceTask {
     }
   }
 
+  /**
+   * Why the topic is refused, decided once per topic: two regular expressions per message were work
+   * on the relay's hot path for an answer that never changes while the task runs.
+   */
   private Optional<String> topicRefusal(String topic) {
+    Optional<String> known = topicRefusals.get(topic);
+    if (known == null) {
+      if (topicRefusals.size() >= MAX_REMEMBERED_TOPICS) {
+        topicRefusals.clear(); // callers choose topics: keep the memory bounded
+      }
+      known = judgeTopic(topic);
+      topicRefusals.put(topic, known);
+    }
+    return known;
+  }
+
+  private Optional<String> judgeTopic(String topic) {
     if (!LEGAL_TOPIC.matcher(topic).matches() || topic.equals(".") || topic.equals("..")) {
       return Optional.of(
           "topic " + topic + " is not a legal Kafka topic name (1 to 249 of a-z A-Z 0-9 . _ -)");

@@ -91,6 +91,28 @@ class EmitterSourceIT {
     }
   }
 
+  /** Waits until the connector has installed the outbox in the schema. */
+  private void awaitOutboxInstalled(String schema) {
+    Awaitility.await("the outbox installed in " + schema)
+        .atMost(Duration.ofSeconds(60))
+        .ignoreExceptions()
+        .until(() -> count("SELECT count(*) FROM " + schema + ".outbox") == 0);
+  }
+
+  /** The topic's values, once it holds any; each look reads the topic from its start. */
+  private List<String> awaitValues(String topic) {
+    List<String> values = new ArrayList<>();
+    Awaitility.await("messages in " + topic)
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () -> {
+              values.clear();
+              cluster.kafka().consumeAll(5_000, topic).forEach(r -> values.add(text(r.value())));
+              return !values.isEmpty();
+            });
+    return values;
+  }
+
   private static String text(byte[] bytes) {
     return bytes == null ? null : new String(bytes, StandardCharsets.UTF_8);
   }
@@ -471,10 +493,7 @@ class EmitterSourceIT {
     props.put("connection.user", owner);
     props.put("emitter.schema", "least");
     startEmitter("emit-least", props);
-    Awaitility.await("the outbox installed")
-        .atMost(Duration.ofSeconds(60))
-        .ignoreExceptions()
-        .until(() -> count("SELECT count(*) FROM least.outbox") == 0);
+    awaitOutboxInstalled("least");
     try (Connection connection = server.connectAs(db, owner);
         Statement statement = connection.createStatement()) {
       statement.execute("GRANT USAGE ON SCHEMA least TO " + app);
@@ -485,19 +504,7 @@ class EmitterSourceIT {
         Statement statement = connection.createStatement()) {
       statement.execute("SELECT least.produce_message('least-out', 'from-app'::bytea)");
     }
-    List<String> values = new ArrayList<>();
-    Awaitility.await("the message relayed")
-        .atMost(Duration.ofSeconds(60))
-        .until(
-            () -> {
-              // Each look reads the topic from its start.
-              values.clear();
-              cluster
-                  .kafka()
-                  .consumeAll(5_000, "least-out")
-                  .forEach(r -> values.add(text(r.value())));
-              return !values.isEmpty();
-            });
+    List<String> values = awaitValues("least-out");
     assertThat(values).containsExactly("from-app");
     Awaitility.await("the relayed message deleted")
         .atMost(Duration.ofSeconds(90))
@@ -520,10 +527,7 @@ class EmitterSourceIT {
     props.put("tasks.max", "1");
     props.put("emitter.schema", "missing_topic");
     startEmitter("emit-missing", props);
-    Awaitility.await("the outbox installed")
-        .atMost(Duration.ofSeconds(60))
-        .ignoreExceptions()
-        .until(() -> count("SELECT count(*) FROM missing_topic.outbox") == 0);
+    awaitOutboxInstalled("missing_topic");
     sql(
         "SELECT missing_topic.produce_message('present', 'before'::bytea)",
         "SELECT missing_topic.produce_message('no-such-topic', 'lost?'::bytea)",
@@ -560,10 +564,7 @@ class EmitterSourceIT {
     props.put("tasks.max", "1");
     props.put("emitter.schema", "positions");
     startEmitter("emit-positions", props);
-    Awaitility.await("the outbox installed")
-        .atMost(Duration.ofSeconds(60))
-        .ignoreExceptions()
-        .until(() -> count("SELECT count(*) FROM positions.outbox") == 0);
+    awaitOutboxInstalled("positions");
     sql("SELECT positions.produce_message('positions', 'one'::bytea)");
     Awaitility.await("the bucket's position shown by GET /offsets")
         .atMost(Duration.ofSeconds(60))
@@ -608,23 +609,9 @@ class EmitterSourceIT {
     props.put("kafka.bootstrap.servers", "127.0.0.1:1");
     props.put("emitter.schema", "unchecked");
     startEmitter("emit-unchecked", props);
-    Awaitility.await("the outbox installed")
-        .atMost(Duration.ofSeconds(60))
-        .ignoreExceptions()
-        .until(() -> count("SELECT count(*) FROM unchecked.outbox") == 0);
+    awaitOutboxInstalled("unchecked");
     sql("SELECT unchecked.produce_message('unchecked', 'sent anyway'::bytea)");
-    List<String> values = new ArrayList<>();
-    Awaitility.await("the message relayed")
-        .atMost(Duration.ofSeconds(60))
-        .until(
-            () -> {
-              values.clear();
-              cluster
-                  .kafka()
-                  .consumeAll(5_000, "unchecked")
-                  .forEach(r -> values.add(text(r.value())));
-              return !values.isEmpty();
-            });
+    List<String> values = awaitValues("unchecked");
     assertThat(values).containsExactly("sent anyway");
   }
 
