@@ -99,8 +99,31 @@ public final class KinesisSourceConfig extends AbstractConfig {
           + " that does not parse goes through whole, as KCL does. Off: every Kinesis record is"
           + " one Kafka record, aggregated or not.";
 
+  public static final String OUTSIDE_SHARD = "kinesis.deaggregate.outside.shard";
+  static final String OUTSIDE_SHARD_DOC =
+      "What to do with a user record of a KPL aggregate whose hash key lies outside the hash-key"
+          + " range of the shard the aggregate was read from (after a reshard, an aggregate can"
+          + " straddle the new shards). drop (as KCL): skip it, counted in the metric"
+          + " subrecords-outside-shard-total and logged; right for the KPL, whose retrier puts"
+          + " each such record again into its right shard, where it is read once. deliver: pass"
+          + " it on; right for aggregators that never re-send (AWS's kinesis-aggregation"
+          + " libraries), which KCL's rule makes lose data; with the KPL it delivers those"
+          + " records twice.";
+
+  /** What to do with a KPL sub-record whose hash key is outside its shard's range. */
+  public enum OutsideShard {
+    DROP,
+    DELIVER
+  }
+
   /** Task-only: the shards of this task, as "shard[:parent[:parent]]" entries. */
   static final String TASK_SHARDS = "kinesis.task.shards";
+
+  /**
+   * Task-only: when the stream was created (epoch ms, from DescribeStreamSummary), saved with every
+   * position so positions of a deleted stream are never applied to a new one of the same name.
+   */
+  static final String TASK_STREAM_CREATED = "kinesis.task.stream.created";
 
   /** Task-only: the task's index among the connector's tasks (names its metrics on old workers). */
   static final String TASK_INDEX = "kinesis.task.index";
@@ -325,9 +348,21 @@ public final class KinesisSourceConfig extends AbstractConfig {
             READ_GROUP,
             ++order,
             Width.SHORT,
-            "De-aggregate KPL records");
+            "De-aggregate KPL records")
+        .define(
+            OUTSIDE_SHARD,
+            Type.STRING,
+            "drop",
+            ConfigDef.CaseInsensitiveValidString.in("drop", "deliver"),
+            Importance.LOW,
+            OUTSIDE_SHARD_DOC,
+            READ_GROUP,
+            ++order,
+            Width.SHORT,
+            "Sub-records outside the shard");
     TaskParallelism.define(def, READ_GROUP, ++order);
     def.defineInternal(TASK_SHARDS, Type.STRING, "", Importance.LOW);
+    def.defineInternal(TASK_STREAM_CREATED, Type.LONG, null, Importance.LOW);
     def.defineInternal(TASK_INDEX, Type.INT, 0, Importance.LOW);
     return def;
   }
@@ -416,8 +451,17 @@ public final class KinesisSourceConfig extends AbstractConfig {
     return Duration.ofMillis(getLong(MAX_BACKOFF_MS));
   }
 
+  /** When the stream read was created (epoch ms), or null where the connector could not say. */
+  Long streamCreatedMs() {
+    return getLong(TASK_STREAM_CREATED);
+  }
+
   public boolean deaggregate() {
     return getBoolean(DEAGGREGATE);
+  }
+
+  public OutsideShard outsideShard() {
+    return OutsideShard.valueOf(getString(OUTSIDE_SHARD).toUpperCase(java.util.Locale.ROOT));
   }
 
   int taskIndex() {

@@ -35,6 +35,7 @@ public class KinesisSourceConnector extends SourceConnector {
   private KinesisClient kinesis;
   private ScheduledExecutorService monitor;
   private volatile List<ShardInfo> shards = List.of();
+  private Long streamCreatedMs;
 
   @Override
   public String version() {
@@ -47,7 +48,14 @@ public class KinesisSourceConnector extends SourceConnector {
     this.config = new KinesisSourceConfig(props);
     this.kinesis = KinesisClientFactory.create(config);
     this.shards = ShardLister.list(kinesis, config.stream());
-    log.info("Kinesis stream {} has {} shards", config.stream(), shards.size());
+    this.streamCreatedMs = ShardLister.createdAt(kinesis, config.stream());
+    log.info(
+        "Kinesis stream {} has {} shards (stream created {})",
+        config.stream(),
+        shards.size(),
+        streamCreatedMs == null
+            ? "at an unknown time"
+            : java.time.Instant.ofEpochMilli(streamCreatedMs));
     monitor =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -63,6 +71,14 @@ public class KinesisSourceConnector extends SourceConnector {
   private void checkShards() {
     try {
       List<ShardInfo> current = ShardLister.list(kinesis, config.stream());
+      Long created = ShardLister.createdAt(kinesis, config.stream());
+      if (created != null && streamCreatedMs != null && !created.equals(streamCreatedMs)) {
+        // Deleted and created again while read: the tasks' positions belong to the old stream.
+        failed(
+            new org.apache.kafka.connect.errors.ConnectException(
+                KinesisSourceTask.recreatedMessage(config.stream(), streamCreatedMs, created)));
+        return;
+      }
       if (!new HashSet<>(current).equals(new HashSet<>(shards))) {
         log.info(
             "Shards of {} changed ({} -> {}); reconfiguring tasks",
@@ -75,10 +91,16 @@ public class KinesisSourceConnector extends SourceConnector {
     } catch (RuntimeException e) {
       // Transient listing failures are retried on the next run; a vanished stream surfaces.
       log.warn("Could not list the shards of {}: {}", config.stream(), e.getMessage());
-      if (e instanceof org.apache.kafka.connect.errors.ConnectException) {
-        context.raiseError(e);
+      if (e instanceof org.apache.kafka.connect.errors.ConnectException failure) {
+        failed(failure);
       }
     }
+  }
+
+  /** Fails the connector, once: the monitor stops until a restart starts the connector again. */
+  private void failed(org.apache.kafka.connect.errors.ConnectException failure) {
+    context.raiseError(failure);
+    monitor.shutdown();
   }
 
   @Override
@@ -93,6 +115,7 @@ public class KinesisSourceConnector extends SourceConnector {
     if (families.isEmpty()) {
       Map<String, String> task = new HashMap<>(props);
       task.put(KinesisSourceConfig.TASK_SHARDS, "");
+      putStreamCreated(task);
       task.put(KinesisSourceConfig.TASK_INDEX, "0");
       configs.add(task);
       return configs;
@@ -103,10 +126,17 @@ public class KinesisSourceConnector extends SourceConnector {
       group.forEach(taskShards::addAll);
       Map<String, String> task = new HashMap<>(props);
       task.put(KinesisSourceConfig.TASK_SHARDS, ShardInfo.encodeAll(taskShards));
+      putStreamCreated(task);
       task.put(KinesisSourceConfig.TASK_INDEX, String.valueOf(configs.size()));
       configs.add(task);
     }
     return configs;
+  }
+
+  private void putStreamCreated(Map<String, String> task) {
+    if (streamCreatedMs != null) {
+      task.put(KinesisSourceConfig.TASK_STREAM_CREATED, streamCreatedMs.toString());
+    }
   }
 
   @Override

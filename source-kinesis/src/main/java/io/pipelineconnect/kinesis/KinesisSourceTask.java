@@ -27,6 +27,7 @@ import software.amazon.awssdk.services.kinesis.model.ChildShard;
 import software.amazon.awssdk.services.kinesis.model.ExpiredIteratorException;
 import software.amazon.awssdk.services.kinesis.model.GetRecordsResponse;
 import software.amazon.awssdk.services.kinesis.model.GetShardIteratorRequest;
+import software.amazon.awssdk.services.kinesis.model.InvalidArgumentException;
 import software.amazon.awssdk.services.kinesis.model.KinesisException;
 import software.amazon.awssdk.services.kinesis.model.LimitExceededException;
 import software.amazon.awssdk.services.kinesis.model.ProvisionedThroughputExceededException;
@@ -127,8 +128,11 @@ public class KinesisSourceTask extends SourceTask {
     for (ShardInfo shard : shards) {
       Map<String, Object> partition = ShardPosition.partition(config.stream(), shard.id());
       Map<String, Object> offset = saved.get(partition);
-      ShardPosition position =
-          ShardPosition.fromOffset(offset != null ? offset : legacySaved.get(partition));
+      if (offset == null) {
+        offset = legacySaved.get(partition);
+      }
+      checkSameStream(offset);
+      ShardPosition position = ShardPosition.fromOffset(offset);
       readers.put(shard.id(), new ShardReader(shard, position));
       log.info(
           "Shard {}: {}",
@@ -137,6 +141,31 @@ public class KinesisSourceTask extends SourceTask {
               ? "no saved position, start_offset applies"
               : "resumes from " + position);
     }
+  }
+
+  /**
+   * Refuses a saved position of an earlier stream of the same name: Kinesis reuses shard ids, so
+   * its SHARD_END would skip a new shard silently and its sequence numbers fail forever.
+   */
+  private void checkSameStream(Map<String, Object> offset) {
+    Long savedFor = ShardPosition.streamCreated(offset);
+    Long current = config.streamCreatedMs();
+    if (savedFor != null && current != null && !savedFor.equals(current)) {
+      throw new ConnectException(recreatedMessage(config.stream(), savedFor, current));
+    }
+  }
+
+  static String recreatedMessage(String stream, long savedForMs, long currentMs) {
+    return "Kinesis stream "
+        + stream
+        + " was deleted and created again (the saved positions are of the stream created "
+        + Instant.ofEpochMilli(savedForMs)
+        + ", this one was created "
+        + Instant.ofEpochMilli(currentMs)
+        + "); they would skip or fail on the new stream's shards, whose ids repeat the old ones."
+        + " To read the new stream, stop the connector and reset its offsets (PUT"
+        + " /connectors/<name>/stop, then DELETE /connectors/<name>/offsets; start_offset then"
+        + " applies), or read it with a connector of another name";
   }
 
   /**
@@ -232,15 +261,49 @@ public class KinesisSourceTask extends SourceTask {
   /** One GetRecords call for the shard (and the iterator it needs), appending what it returns. */
   private void read(ShardReader reader, List<SourceRecord> out, long now) {
     try {
-      if (reader.iterator == null && !acquireIterator(reader, out)) {
-        return;
+      if (reader.iterator == null) {
+        try {
+          if (!acquireIterator(reader, out)) {
+            return;
+          }
+        } catch (InvalidArgumentException e) {
+          if (reader.position == null) {
+            throw e;
+          }
+          throw new ConnectException(
+              "Kinesis refuses the saved position of shard "
+                  + reader.shard.id()
+                  + " of "
+                  + config.stream()
+                  + " ("
+                  + reader.position
+                  + "): "
+                  + e.getMessage()
+                  + ". The stream was probably deleted and created again under the same name,"
+                  + " or the offset was set by hand. Stop the connector and reset its offsets"
+                  + " (DELETE /connectors/<name>/offsets) or PATCH this shard's offset",
+              e);
+        }
       }
       GetRecordsResponse response =
           kinesis.getRecords(r -> r.shardIterator(reader.iterator).limit(config.batchSize()));
       long bytes = 0;
+      int outsideShard = 0;
       for (Record record : response.records()) {
         bytes += record.data().asByteBuffer().remaining();
-        deliver(reader, record, out);
+        outsideShard += deliver(reader, record, out);
+      }
+      if (outsideShard > 0) {
+        metrics.subRecordsOutsideShard(outsideShard);
+        log.info(
+            "Shard {} of {}: dropped {} KPL user records whose hash keys lie outside the shard's"
+                + " range {} (the KPL puts them again into their own shard; set {}=deliver for"
+                + " aggregators that do not)",
+            reader.shard.id(),
+            config.stream(),
+            outsideShard,
+            reader.shard.hashKeys(),
+            KinesisSourceConfig.OUTSIDE_SHARD);
       }
       if (response.millisBehindLatest() != null) {
         metrics.millisBehindLatest(reader.shard.id(), response.millisBehindLatest());
@@ -310,7 +373,12 @@ public class KinesisSourceTask extends SourceTask {
           || !readers.keySet().containsAll(child.parentShards())) {
         continue;
       }
-      ShardInfo shard = new ShardInfo(child.shardId(), child.parentShards(), false);
+      ShardInfo.HashKeyRange hashKeys =
+          child.hashKeyRange() == null
+              ? null
+              : ShardInfo.HashKeyRange.of(
+                  child.hashKeyRange().startingHashKey(), child.hashKeyRange().endingHashKey());
+      ShardInfo shard = new ShardInfo(child.shardId(), child.parentShards(), false, hashKeys);
       Map<String, Object> offset =
           context
               .offsetStorageReader()
@@ -321,6 +389,7 @@ public class KinesisSourceTask extends SourceTask {
                 .offsetStorageReader()
                 .offset(ShardPosition.legacyPartition(config.stream(), shard.id()));
       }
+      checkSameStream(offset);
       ShardPosition saved = ShardPosition.fromOffset(offset);
       familyShards.add(shard.id());
       readers.put(shard.id(), new ShardReader(shard, saved));
@@ -371,9 +440,13 @@ public class KinesisSourceTask extends SourceTask {
 
   /**
    * Appends the Kafka records of one Kinesis record and moves the shard's position past it: one per
-   * user record of a KPL aggregate (skipping those delivered before a restart), else one.
+   * user record of a KPL aggregate (skipping those delivered before a restart), else one. Returns
+   * how many user records were dropped as outside the shard's hash-key range.
+   *
+   * <p>A dropped user record moves no offset: after a restart inside the aggregate it is judged
+   * again, the same way, so dropping stays deterministic.
    */
-  private void deliver(ShardReader reader, Record record, List<SourceRecord> out) {
+  private int deliver(ShardReader reader, Record record, List<SourceRecord> out) {
     String sequence = record.sequenceNumber();
     byte[] data = record.data().asByteArray();
     if (config.deaggregate() && KplAggregate.isAggregated(data)) {
@@ -390,9 +463,18 @@ public class KinesisSourceTask extends SourceTask {
             e.getMessage());
       }
       if (userRecords != null) {
+        ShardInfo.HashKeyRange range =
+            config.outsideShard() == KinesisSourceConfig.OutsideShard.DROP
+                ? reader.shard.hashKeys()
+                : null;
+        int dropped = 0;
         int last = userRecords.size() - 1;
         for (int i = (int) reader.deliveredSubRecords(sequence); i <= last; i++) {
           KplAggregate.UserRecord user = userRecords.get(i);
+          if (range != null && !range.contains(user.hashKey())) {
+            dropped++;
+            continue;
+          }
           ShardPosition position = ShardPosition.afterSubRecord(sequence, i, i == last);
           out.add(dataRecord(reader.shard, record, user.partitionKey(), user.data(), position));
         }
@@ -400,11 +482,12 @@ public class KinesisSourceTask extends SourceTask {
             last < 0
                 ? ShardPosition.after(sequence)
                 : ShardPosition.afterSubRecord(sequence, last, true);
-        return;
+        return dropped;
       }
     }
     reader.position = ShardPosition.after(sequence);
     out.add(dataRecord(reader.shard, record, record.partitionKey(), data, reader.position));
+    return 0;
   }
 
   private SourceRecord dataRecord(
@@ -422,7 +505,7 @@ public class KinesisSourceTask extends SourceTask {
             : record.approximateArrivalTimestamp().toEpochMilli();
     return new SourceRecord(
         partitionOf(shard.id()),
-        position.toOffset(),
+        position.toOffset(config.streamCreatedMs()),
         config.topic(),
         null,
         Schema.OPTIONAL_BYTES_SCHEMA,
@@ -450,7 +533,7 @@ public class KinesisSourceTask extends SourceTask {
             + "\"}";
     return new SourceRecord(
         partitionOf(shard.id()),
-        position.toOffset(),
+        position.toOffset(config.streamCreatedMs()),
         config.markersTopic(),
         null,
         Schema.OPTIONAL_BYTES_SCHEMA,

@@ -23,9 +23,11 @@ final class KinesisTaskMetrics implements AutoCloseable {
   static final String RECORDS_RATE = "records-rate";
   static final String RECORDS_TOTAL = "records-total";
   static final String MILLIS_BEHIND_LATEST = "millis-behind-latest";
+  static final String OUTSIDE_SHARD_TOTAL = "subrecords-outside-shard-total";
 
   private final TaskMetricRegistry registry;
   private final Sensor records;
+  private final Sensor outsideShard;
   private final Map<String, Long> millisBehind = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
@@ -36,6 +38,13 @@ final class KinesisTaskMetrics implements AutoCloseable {
         registry.name(RECORDS_RATE, "Kinesis records handed to Connect per second."), new Rate());
     records.add(
         registry.name(RECORDS_TOTAL, "Kinesis records handed to Connect in total."),
+        new CumulativeSum());
+    outsideShard = registry.sensor("kinesis-subrecords-outside-shard");
+    outsideShard.add(
+        registry.name(
+            OUTSIDE_SHARD_TOTAL,
+            "KPL user records whose hash key lies outside the shard they were read from, dropped"
+                + " (kinesis.deaggregate.outside.shard=drop) in total."),
         new CumulativeSum());
   }
 
@@ -51,6 +60,13 @@ final class KinesisTaskMetrics implements AutoCloseable {
   void recordsDelivered(int count) {
     if (count > 0) {
       records.record(count);
+    }
+  }
+
+  /** Counts KPL user records dropped as outside their shard's hash-key range. */
+  void subRecordsOutsideShard(int count) {
+    if (count > 0) {
+      outsideShard.record(count);
     }
   }
 

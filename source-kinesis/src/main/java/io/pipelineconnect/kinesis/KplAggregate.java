@@ -1,5 +1,6 @@
 package io.pipelineconnect.kinesis;
 
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -33,7 +34,19 @@ final class KplAggregate {
   static final int DIGEST_LENGTH = 16;
 
   /** One user record of an aggregate. */
-  record UserRecord(String partitionKey, String explicitHashKey, byte[] data) {}
+  record UserRecord(String partitionKey, String explicitHashKey, byte[] data) {
+    /**
+     * The hash key Kinesis would route this record by, had it been put alone: its explicit hash
+     * key, else the MD5 of its partition key as an unsigned 128-bit number.
+     */
+    BigInteger hashKey() {
+      if (explicitHashKey != null) {
+        return new BigInteger(explicitHashKey);
+      }
+      byte[] key = partitionKey.getBytes(StandardCharsets.UTF_8);
+      return new BigInteger(1, md5(key, 0, key.length));
+    }
+  }
 
   /** The data starts with the magic bytes and is long enough to hold a digest. */
   static boolean isAggregated(byte[] data) {
@@ -91,6 +104,10 @@ final class KplAggregate {
                   + explicitHashKeys.size());
         }
         explicitHashKey = explicitHashKeys.get((int) record.explicitHashKeyIndex);
+        if (!explicitHashKey.matches("\\d{1,39}")) {
+          throw new InvalidAggregateException(
+              "explicit hash key " + explicitHashKey + " is not a decimal 128-bit number");
+        }
       }
       records.add(
           new UserRecord(

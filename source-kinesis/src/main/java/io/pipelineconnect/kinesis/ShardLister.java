@@ -40,6 +40,26 @@ final class ShardLister {
     return shards;
   }
 
+  /**
+   * When the stream was created, in epoch ms (DescribeStreamSummary); null if the credentials may
+   * not describe it (then a recreated stream is told only by a sequence number Kinesis refuses).
+   */
+  static Long createdAt(KinesisClient kinesis, String stream) {
+    try {
+      var summary = kinesis.describeStreamSummary(r -> r.streamName(stream));
+      var created = summary.streamDescriptionSummary().streamCreationTimestamp();
+      return created == null ? null : created.toEpochMilli();
+    } catch (ResourceNotFoundException e) {
+      throw new ConnectException(
+          "Kinesis stream " + stream + " does not exist: " + e.getMessage(), e);
+    } catch (software.amazon.awssdk.services.kinesis.model.KinesisException e) {
+      if (e.statusCode() == 400 || e.statusCode() == 403) {
+        return null; // e.g. AccessDeniedException: kinesis:DescribeStreamSummary not granted
+      }
+      throw e;
+    }
+  }
+
   static ShardInfo toInfo(Shard shard) {
     List<String> parents = new ArrayList<>();
     if (shard.parentShardId() != null) {
@@ -51,6 +71,11 @@ final class ShardLister {
     boolean closed =
         shard.sequenceNumberRange() != null
             && shard.sequenceNumberRange().endingSequenceNumber() != null;
-    return new ShardInfo(shard.shardId(), parents, closed);
+    ShardInfo.HashKeyRange hashKeys =
+        shard.hashKeyRange() == null
+            ? null
+            : ShardInfo.HashKeyRange.of(
+                shard.hashKeyRange().startingHashKey(), shard.hashKeyRange().endingHashKey());
+    return new ShardInfo(shard.shardId(), parents, closed, hashKeys);
   }
 }

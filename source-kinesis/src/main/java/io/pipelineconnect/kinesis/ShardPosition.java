@@ -30,6 +30,12 @@ record ShardPosition(
   static final String LATEST_AT = "latest_at";
   static final String SHARD_END = "shard_end";
 
+  /**
+   * Not part of the position: when the stream it belongs to was created (epoch ms). Kinesis reuses
+   * shard ids in a stream deleted and created again under the same name; this tells them apart.
+   */
+  static final String STREAM_CREATED = "stream_created";
+
   static ShardPosition after(String sequence) {
     return new ShardPosition(sequence, null, false, null, false);
   }
@@ -87,7 +93,8 @@ record ShardPosition(
       return null; // a reset: the shard starts over by start_offset
     }
     for (String key : offset.keySet()) {
-      if (!List.of(SEQUENCE, SUB_SEQUENCE, SUB_LAST, LATEST_AT, SHARD_END).contains(key)) {
+      if (!List.of(SEQUENCE, SUB_SEQUENCE, SUB_LAST, LATEST_AT, SHARD_END, STREAM_CREATED)
+          .contains(key)) {
         return "unknown key "
             + key
             + " (expected "
@@ -118,6 +125,10 @@ record ShardPosition(
     if (latest != null && !(latest instanceof Number)) {
       return LATEST_AT + " must be epoch milliseconds, got " + latest;
     }
+    Object created = offset.get(STREAM_CREATED);
+    if (created != null && !(created instanceof Number)) {
+      return STREAM_CREATED + " must be epoch milliseconds, got " + created;
+    }
     for (String flag : List.of(SUB_LAST, SHARD_END)) {
       Object value = offset.get(flag);
       if (value != null && !(value instanceof Boolean)) {
@@ -128,7 +139,15 @@ record ShardPosition(
   }
 
   Map<String, Object> toOffset() {
+    return toOffset(null);
+  }
+
+  /** The source offset, stamped with the stream's creation time where it is known. */
+  Map<String, Object> toOffset(Long streamCreatedMs) {
     Map<String, Object> offset = new HashMap<>();
+    if (streamCreatedMs != null) {
+      offset.put(STREAM_CREATED, streamCreatedMs);
+    }
     if (sequence != null) {
       offset.put(SEQUENCE, sequence);
     }
@@ -145,6 +164,14 @@ record ShardPosition(
       offset.put(SHARD_END, true);
     }
     return offset;
+  }
+
+  /**
+   * When the stream of a saved offset was created (epoch ms), or null if the offset does not say.
+   */
+  static Long streamCreated(Map<String, Object> offset) {
+    Object created = offset == null ? null : offset.get(STREAM_CREATED);
+    return created == null ? null : ((Number) created).longValue();
   }
 
   /** The stored position, or null if the shard has none. */

@@ -26,9 +26,15 @@ final class FakeKinesis implements KinesisClient {
   final List<ListShardsRequest> listRequests = new CopyOnWriteArrayList<>();
   private final AtomicInteger iterators = new AtomicInteger();
 
+  /** Thrown by every GetShardIterator call while set. */
+  volatile RuntimeException iteratorFailure;
+
   @Override
   public GetShardIteratorResponse getShardIterator(GetShardIteratorRequest request) {
     iteratorRequests.add(request);
+    if (iteratorFailure != null) {
+      throw iteratorFailure;
+    }
     return GetShardIteratorResponse.builder()
         .shardIterator("iterator-" + iterators.incrementAndGet())
         .build();

@@ -377,7 +377,11 @@ class KinesisSourceIT {
     corrupt[corrupt.length - 1] ^= 1;
     kinesis.putRecord(
         b -> b.streamName("kpl").partitionKey("corrupt").data(SdkBytes.fromByteArray(corrupt)));
-    cluster.connect().configureConnector("kinesis-kpl", sourceConfig("kpl", "kpl", "-2"));
+    Map<String, String> props = sourceConfig("kpl", "kpl", "-2");
+    // These aggregates mix keys of both shards, as no KPL would (it aggregates per shard): deliver
+    // them all. aKplAggregateStraddlingASplit... covers the filter.
+    props.put("kinesis.deaggregate.outside.shard", "deliver");
+    cluster.connect().configureConnector("kinesis-kpl", props);
     values("kpl", 1002);
 
     cluster.connect().restartConnectorAndTasks("kinesis-kpl", false, true, false);
@@ -410,6 +414,114 @@ class KinesisSourceIT {
     assertThat(records)
         .filteredOn(r -> new String(r.key(), StandardCharsets.UTF_8).startsWith("u"))
         .allSatisfy(r -> assertThat(header(r, "kinesis.sub.sequence.number")).isNotNull());
+  }
+
+  private static java.math.BigInteger hashKeyOf(String partitionKey) {
+    return new java.math.BigInteger(
+        1, KplAggregates.md5(partitionKey.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  /**
+   * After a split, an aggregate put into the lower child holds user records whose hash keys lie in
+   * the upper child (as the KPL writes it when its shard map is stale; its retrier then puts those
+   * again into the upper child). By default they are dropped, counted and logged, as KCL does; with
+   * deliver, every user record goes through.
+   */
+  @Test
+  void aKplAggregateStraddlingASplitDropsTheUserRecordsOutsideItsShardUnlessToldToDeliver()
+      throws Exception {
+    createStream("straddle", 1);
+    Shard parent = kinesis.listShards(b -> b.streamName("straddle")).shards().get(0);
+    java.math.BigInteger middle =
+        new java.math.BigInteger(parent.hashKeyRange().endingHashKey()).shiftRight(1);
+    kinesis.splitShard(
+        b ->
+            b.streamName("straddle")
+                .shardToSplit(parent.shardId())
+                .newStartingHashKey(middle.toString()));
+    kinesis.waiter().waitUntilStreamExists(b -> b.streamName("straddle"));
+    KplAggregates aggregate = new KplAggregates();
+    Set<String> lower = new HashSet<>();
+    Set<String> upper = new HashSet<>();
+    for (int n = 0; n < 40; n++) {
+      String key = "s" + n;
+      aggregate.add(key, key);
+      (hashKeyOf(key).compareTo(middle) < 0 ? lower : upper).add(key);
+    }
+    assertThat(lower).isNotEmpty();
+    assertThat(upper).isNotEmpty();
+    kinesis.putRecord(
+        b ->
+            b.streamName("straddle")
+                .partitionKey("aggregate")
+                .explicitHashKey("1")
+                .data(SdkBytes.fromByteArray(aggregate.build())));
+    // The KPL's retrier: what landed in the wrong shard is put again into its own.
+    for (String key : upper) {
+      kinesis.putRecord(
+          b -> b.streamName("straddle").partitionKey(key).data(SdkBytes.fromUtf8String(key)));
+    }
+
+    Map<String, String> dropping = sourceConfig("straddle", "straddle-drop", "-2");
+    cluster.connect().configureConnector("kinesis-straddle-drop", dropping);
+    Map<String, String> delivering = sourceConfig("straddle", "straddle-deliver", "-2");
+    delivering.put("kinesis.deaggregate.outside.shard", "deliver");
+    cluster.connect().configureConnector("kinesis-straddle-deliver", delivering);
+
+    List<String> dropped = values("straddle-drop", 40);
+    assertThat(dropped).hasSize(40).doesNotHaveDuplicates();
+    Awaitility.await("the dropped user records counted")
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(500))
+        .until(
+            () ->
+                pluginMetric("kinesis-straddle-drop", "task=*", "subrecords-outside-shard-total")
+                        .values()
+                        .stream()
+                        .mapToDouble(v -> (Double) v)
+                        .sum()
+                    == upper.size());
+    List<String> delivered = values("straddle-deliver", 40 + upper.size());
+    assertThat(delivered).hasSize(40 + upper.size());
+    assertThat(new HashSet<>(delivered)).hasSize(40);
+    assertThat(all("straddle-drop")).hasSize(40);
+  }
+
+  /**
+   * A stream deleted and created again under the same name reuses its shard ids: the saved
+   * positions of the old one must not be applied to it (a SHARD_END would skip the new shard, a
+   * sequence number fail forever). The task fails and says how to start over.
+   */
+  @Test
+  void aStreamDeletedAndCreatedAgainIsNotReadWithTheOldStreamsPositions() throws Exception {
+    createStream("reborn", 1);
+    put("reborn", 0, 10, 2);
+    cluster.connect().configureConnector("kinesis-reborn", sourceConfig("reborn", "reborn", "-2"));
+    values("reborn", 10);
+    // Let Connect commit the positions of those ten before stopping (commit interval 10 s here).
+    Awaitility.await("positions committed")
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofSeconds(1))
+        .until(
+            () ->
+                cluster.connect().connectorOffsets("kinesis-reborn").offsets().stream()
+                    .anyMatch(o -> o.offset() != null && o.offset().get("sequence") != null));
+    cluster.connect().stopConnector("kinesis-reborn");
+    cluster.connect().assertions().assertConnectorIsStopped("kinesis-reborn", "not stopped");
+    kinesis.deleteStream(b -> b.streamName("reborn"));
+    kinesis.waiter().waitUntilStreamNotExists(b -> b.streamName("reborn"));
+    Thread.sleep(1_100); // kinesalite keeps creation times in whole seconds
+    createStream("reborn", 1);
+    put("reborn", 10, 20, 2);
+    cluster.connect().resumeConnector("kinesis-reborn");
+    cluster
+        .connect()
+        .assertions()
+        .assertConnectorIsRunningAndTasksHaveFailed("kinesis-reborn", 1, "task did not fail");
+    String trace = cluster.connect().connectorStatus("kinesis-reborn").tasks().get(0).trace();
+    assertThat(trace)
+        .contains("was deleted and created again", "DELETE /connectors/<name>/offsets");
+    assertThat(all("reborn")).hasSize(10);
   }
 
   /** The values of one attribute of the connector's plugin-metrics MBeans, by MBean. */

@@ -40,7 +40,12 @@ class KinesisTaskFaultsTest {
   }
 
   private KinesisSourceTask startTask(String startOffset, ShardInfo... shards) {
-    Map<String, String> props = new HashMap<>();
+    return startTask(Map.of(), startOffset, shards);
+  }
+
+  private KinesisSourceTask startTask(
+      Map<String, String> extra, String startOffset, ShardInfo... shards) {
+    Map<String, String> props = new HashMap<>(extra);
     props.put("kinesis.stream", "s");
     props.put("topic", "t");
     props.put("start_offset", startOffset);
@@ -85,6 +90,72 @@ class KinesisTaskFaultsTest {
               return !out.isEmpty();
             });
     return out;
+  }
+
+  /** Polls until the task fails, returning its failure. */
+  private static Throwable pollUntilFailure(KinesisSourceTask task) {
+    Throwable[] failure = new Throwable[1];
+    Awaitility.await("the task fails")
+        .atMost(java.time.Duration.ofSeconds(10))
+        .until(
+            () -> {
+              try {
+                task.poll();
+                return false;
+              } catch (ConnectException e) {
+                failure[0] = e;
+                return true;
+              }
+            });
+    return failure[0];
+  }
+
+  @Test
+  void positionsSavedForAnEarlierStreamOfTheSameNameFailTheTaskWithTheFix() {
+    Map<String, Object> offset = new HashMap<>(ShardPosition.end("77").toOffset(1_000L));
+    context.savedOffsets.put(ShardPosition.partition("s", "shard-0"), offset);
+    KinesisSourceTask task =
+        startTask(
+            Map.of(KinesisSourceConfig.TASK_STREAM_CREATED, "2000"),
+            "-2",
+            new ShardInfo("shard-0", List.of(), false));
+    assertThat(pollUntilFailure(task))
+        .hasMessageContaining("was deleted and created again")
+        .hasMessageContaining("DELETE /connectors/<name>/offsets");
+    assertThat(kinesis.iteratorRequests).isEmpty();
+  }
+
+  @Test
+  void positionsOfTheSameStreamAreStampedAndResumed() throws Exception {
+    context.savedOffsets.put(
+        ShardPosition.partition("s", "shard-0"), ShardPosition.after("41").toOffset(2_000L));
+    KinesisSourceTask task =
+        startTask(
+            Map.of(KinesisSourceConfig.TASK_STREAM_CREATED, "2000"),
+            "-2",
+            new ShardInfo("shard-0", List.of(), false));
+    kinesis.getRecords.add(() -> records("it-2", "42"));
+    List<SourceRecord> records = pollUntilRecords(task);
+    Map<String, ?> offset = records.get(0).sourceOffset();
+    assertThat(offset.get("sequence")).isEqualTo("42");
+    assertThat(offset.get("stream_created")).isEqualTo(2_000L);
+    assertThat(kinesis.iteratorRequests.get(0).startingSequenceNumber()).isEqualTo("41");
+  }
+
+  @Test
+  void aSavedSequenceNumberKinesisRefusesFailsTheTaskInsteadOfRetryingForever() {
+    // An offset from before positions were stamped: only Kinesis can tell it is foreign.
+    context.savedOffsets.put(
+        ShardPosition.partition("s", "shard-0"), ShardPosition.after("41").toOffset());
+    kinesis.iteratorFailure =
+        software.amazon.awssdk.services.kinesis.model.InvalidArgumentException.builder()
+            .message(
+                "StartingSequenceNumber 41 ... is invalid because it did not come from this stream.")
+            .build();
+    KinesisSourceTask task = startTask("-2", new ShardInfo("shard-0", List.of(), false));
+    assertThat(pollUntilFailure(task))
+        .hasMessageContaining("refuses the saved position of shard shard-0")
+        .hasMessageContaining("did not come from this stream");
   }
 
   @Test

@@ -68,6 +68,16 @@ public class EmitterSourceTask extends SourceTask {
   private RetryPolicy retries;
 
   private final Deque<OutboxMessage> redo = new ArrayDeque<>();
+
+  /**
+   * Buckets just won whose claimed messages are still to be relayed again, page by page into {@link
+   * #redo}, before anything new is claimed.
+   */
+  private final Deque<Recovery> recoveries = new ArrayDeque<>();
+
+  /** Claimed messages of {@code buckets} after {@code after} (from the first if null) to redo. */
+  private record Recovery(List<Integer> buckets, OutboxMessage.Position after) {}
+
   private Connection relayConnection;
   private Connection cleanupConnection;
   private volatile boolean stopping;
@@ -117,6 +127,9 @@ public class EmitterSourceTask extends SourceTask {
       if (owned.isEmpty()) {
         Thread.sleep(config.pollInterval().toMillis());
         return null;
+      }
+      if (redo.isEmpty()) {
+        loadRecoveryPage(db);
       }
       if (!redo.isEmpty()) {
         return records(withoutPoison(db, drainRedo()));
@@ -309,10 +322,28 @@ public class EmitterSourceTask extends SourceTask {
       return;
     }
     deleteCommitted(db, won);
-    redo.addAll(relay.claimed(db, won));
+    recoveries.add(new Recovery(List.copyOf(won), null));
     owned.addAll(won);
     ownedSnapshot = List.copyOf(owned);
-    log.info("Relaying buckets {}; {} claimed messages to relay again first", won, redo.size());
+    log.info("Relaying buckets {}; their claimed, uncommitted messages go again first", won);
+  }
+
+  /** Queues the next page of claimed messages still to be relayed again, if any remain. */
+  private void loadRecoveryPage(Connection db) throws SQLException {
+    while (!recoveries.isEmpty()) {
+      Recovery recovery = recoveries.peekFirst();
+      List<OutboxMessage> page =
+          relay.claimed(db, recovery.buckets(), recovery.after(), config.batchSize());
+      recoveries.pollFirst();
+      if (page.isEmpty()) {
+        continue;
+      }
+      OutboxMessage last = page.get(page.size() - 1);
+      recoveries.addFirst(
+          new Recovery(recovery.buckets(), new OutboxMessage.Position(last.batch(), last.id())));
+      redo.addAll(page);
+      return;
+    }
   }
 
   /**
@@ -438,6 +469,7 @@ public class EmitterSourceTask extends SourceTask {
       owned.clear();
       ownedSnapshot = List.of();
       redo.clear();
+      recoveries.clear();
       try (Statement statement = relayConnection.createStatement()) {
         try (ResultSet rs =
             statement.executeQuery("SELECT hashtext('" + config.schema() + ".outbox')")) {

@@ -75,16 +75,26 @@ final class OutboxRelay {
     return messages;
   }
 
-  /** Claimed messages of the buckets not yet deleted, in relay order (batch, then id). */
-  List<OutboxMessage> claimed(Connection connection, List<Integer> buckets) throws SQLException {
+  /**
+   * Up to {@code limit} claimed messages of the buckets not yet deleted, in relay order (batch,
+   * then id), after {@code after} (from the first if null). Read a page at a time: after a long
+   * outage the claimed backlog can be larger than the worker's memory.
+   */
+  List<OutboxMessage> claimed(
+      Connection connection, List<Integer> buckets, OutboxMessage.Position after, int limit)
+      throws SQLException {
     List<OutboxMessage> messages = new ArrayList<>();
     try (PreparedStatement query =
         connection.prepareStatement(
             "SELECT id, bucket, topic, kafka_partition, key, message, relay_batch FROM "
                 + schema
                 + ".outbox WHERE bucket = ANY (?) AND relay_batch IS NOT NULL"
-                + " AND relayed_at IS NULL ORDER BY relay_batch, id")) {
+                + " AND relayed_at IS NULL AND (relay_batch, id) > (?, ?)"
+                + " ORDER BY relay_batch, id LIMIT ?")) {
       query.setArray(1, connection.createArrayOf("int4", buckets.toArray()));
+      query.setLong(2, after == null ? Long.MIN_VALUE : after.batch());
+      query.setLong(3, after == null ? Long.MIN_VALUE : after.id());
+      query.setInt(4, limit);
       try (ResultSet rs = query.executeQuery()) {
         while (rs.next()) {
           messages.add(read(rs, rs.getLong(7)));

@@ -411,6 +411,75 @@ class EmitterSourceIT {
     }
   }
 
+  /**
+   * Claimed, undelivered messages (what a relay leaves when its worker dies) are relayed again a
+   * page of emitter.batch.size at a time, in relay order per bucket, before anything new: six pages
+   * here, with relay batches that interleave the buckets so a page cursor on id alone would reorder
+   * them.
+   */
+  @Test
+  void claimedMessagesLeftBehindGoFirstAPageAtATimeInRelayOrder() throws Exception {
+    cluster.kafka().createTopic("backlog", 1);
+    Map<String, String> props = emitterConfig();
+    props.put("tasks.max", "1");
+    props.put("emitter.batch.size", "7");
+    startEmitter("emit-backlog", props);
+    awaitOutboxInstalled("pipeline_kafka");
+    cluster.connect().deleteConnector("emit-backlog");
+    Awaitility.await("the relay stopped")
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () ->
+                count(
+                        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database"
+                            + " = (SELECT oid FROM pg_database WHERE datname = current_database())")
+                    == 0);
+    for (int i = 0; i < 40; i++) {
+      sql(
+          "SELECT pipeline_kafka.produce_message('backlog', 'b"
+              + i
+              + "'::bytea, NULL, 'k"
+              + (i % 5)
+              + "'::bytea)");
+    }
+    // As a dead relay leaves them: claimed into batches, newest ids in the oldest batches.
+    sql(
+        "UPDATE pipeline_kafka.outbox SET relay_batch = 1000 - id / 3",
+        // Batches come from this sequence: later claims must get higher numbers.
+        "SELECT setval('pipeline_kafka.outbox_batch_seq', 2000)");
+    Map<Integer, List<String>> expected = new HashMap<>();
+    try (Connection connection = server.connect(db);
+        Statement statement = connection.createStatement();
+        ResultSet rs =
+            statement.executeQuery(
+                "SELECT bucket, convert_from(message, 'UTF8') FROM pipeline_kafka.outbox"
+                    + " ORDER BY relay_batch, id")) {
+      while (rs.next()) {
+        expected.computeIfAbsent(rs.getInt(1), b -> new ArrayList<>()).add(rs.getString(2));
+      }
+    }
+    assertThat(expected).hasSizeGreaterThan(1);
+    startEmitter("emit-backlog-2", props);
+    for (int i = 40; i < 45; i++) {
+      sql(
+          "SELECT pipeline_kafka.produce_message('backlog', 'b"
+              + i
+              + "'::bytea, NULL, 'k"
+              + (i % 5)
+              + "'::bytea)");
+    }
+    Awaitility.await("all relayed").atMost(Duration.ofSeconds(90)).until(() -> outboxSize() == 0);
+    List<String> values = new ArrayList<>();
+    cluster.kafka().consumeAll(30_000, "backlog").forEach(r -> values.add(text(r.value())));
+    assertThat(values).hasSize(45).doesNotHaveDuplicates();
+    for (List<String> bucket : expected.values()) {
+      assertThat(values.stream().filter(bucket::contains).toList())
+          .containsExactlyElementsOf(bucket);
+    }
+    // The new messages come after every claimed one.
+    assertThat(values.subList(40, 45)).containsExactlyInAnyOrder("b40", "b41", "b42", "b43", "b44");
+  }
+
   @Test
   void aMessageForAPartitionTheTopicLacksIsMarkedFailedAndTheRestFlow() throws Exception {
     cluster.kafka().createTopic("narrow", 1);
