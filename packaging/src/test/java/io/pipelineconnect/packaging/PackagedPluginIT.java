@@ -11,7 +11,6 @@ import io.pipelineconnect.testsupport.KinesaliteExtension;
 import io.pipelineconnect.testsupport.KinesaliteServer;
 import io.pipelineconnect.testsupport.PostgresExtension;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,8 +23,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipInputStream;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.connect.util.clusters.EmbeddedKafkaCluster;
 import org.awaitility.Awaitility;
@@ -59,7 +56,7 @@ class PackagedPluginIT {
     Path archive = Path.of(System.getProperty("pipelineconnect.plugin.archive"));
     assertThat(archive).as("the archive built by ./mvnw package").exists();
     pluginPath = Files.createTempDirectory(Archives.cacheRoot(), "plugin-path-");
-    unzip(archive, pluginPath);
+    Archives.unzip(archive, pluginPath);
     kafka = new EmbeddedKafkaCluster(1, new Properties());
     kafka.start();
     worker =
@@ -81,22 +78,6 @@ class PackagedPluginIT {
     }
     if (pluginPath != null) {
       Archives.deleteRecursively(pluginPath);
-    }
-  }
-
-  private static void unzip(Path archive, Path target) throws IOException {
-    try (InputStream in = Files.newInputStream(archive);
-        ZipInputStream zip = new ZipInputStream(in)) {
-      ZipEntry entry;
-      while ((entry = zip.getNextEntry()) != null) {
-        Path out = target.resolve(entry.getName()).normalize();
-        if (entry.isDirectory()) {
-          Files.createDirectories(out);
-        } else {
-          Files.createDirectories(out.getParent());
-          Files.copy(zip, out);
-        }
-      }
     }
   }
 

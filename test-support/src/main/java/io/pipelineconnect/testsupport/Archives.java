@@ -131,6 +131,26 @@ public final class Archives {
   }
 
   /** Deletes a directory tree if it exists. */
+  /** Unpacks a zip archive (a Confluent Hub component) into {@code target}. */
+  public static void unzip(Path archive, Path target) throws IOException {
+    try (InputStream in = Files.newInputStream(archive);
+        java.util.zip.ZipInputStream zip = new java.util.zip.ZipInputStream(in)) {
+      java.util.zip.ZipEntry entry;
+      while ((entry = zip.getNextEntry()) != null) {
+        Path out = target.resolve(entry.getName()).normalize();
+        if (!out.startsWith(target)) {
+          throw new IOException("Archive entry outside the target: " + entry.getName());
+        }
+        if (entry.isDirectory()) {
+          Files.createDirectories(out);
+        } else {
+          Files.createDirectories(out.getParent());
+          Files.copy(zip, out);
+        }
+      }
+    }
+  }
+
   public static void deleteRecursively(Path root) throws IOException {
     if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
       return;

@@ -58,6 +58,11 @@ public final class ConnectRest {
     }
   }
 
+  /** A PUT without a body, e.g. {@code connectors/<name>/pause}. */
+  public JsonNode put(String path) {
+    return send("PUT", path, null);
+  }
+
   public JsonNode get(String path) {
     return send("GET", path, null);
   }
