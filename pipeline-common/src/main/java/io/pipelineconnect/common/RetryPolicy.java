@@ -1,5 +1,6 @@
 package io.pipelineconnect.common;
 
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.OptionalLong;
 import org.apache.kafka.common.config.AbstractConfig;
@@ -87,6 +88,55 @@ public final class RetryPolicy {
   /** An attempt got through: the next failure starts the count again. */
   public void succeeded() {
     failures = 0;
+  }
+
+  /** One step against the database, for {@link #retryingConnectionFailures}. */
+  @FunctionalInterface
+  public interface DatabaseStep<T> {
+    T run() throws SQLException;
+  }
+
+  /**
+   * Whether a later attempt can get past the failure: the server unreachable, refusing connections
+   * while it starts, or shutting down (SQLSTATE classes 08 and 57P).
+   */
+  public static boolean isConnectionFailure(SQLException e) {
+    String state = e.getSQLState();
+    return state != null && (state.startsWith("08") || state.startsWith("57P"));
+  }
+
+  /**
+   * Runs the step, waiting this policy's backoff after each connection failure and trying again,
+   * for a start() that a database restart must not turn into a FAILED connector or task. Other
+   * failures, and the connection failure after the last retry, are thrown.
+   *
+   * @param retrying called before each wait with the failure and the wait in milliseconds
+   */
+  public <T> T retryingConnectionFailures(
+      DatabaseStep<T> step, java.util.function.BiConsumer<SQLException, Long> retrying)
+      throws SQLException {
+    while (true) {
+      try {
+        T result = step.run();
+        succeeded();
+        return result;
+      } catch (SQLException e) {
+        if (!isConnectionFailure(e)) {
+          throw e;
+        }
+        OptionalLong backoff = failed();
+        if (backoff.isEmpty()) {
+          throw e;
+        }
+        retrying.accept(e, backoff.getAsLong());
+        try {
+          Thread.sleep(backoff.getAsLong());
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+      }
+    }
   }
 
   /** Failures in a row so far. */

@@ -28,4 +28,42 @@ class RetryPolicyTest {
     assertThat(policy.failed()).isEmpty();
     assertThat(new RetryPolicy(0, Duration.ofMillis(10)).failed()).isEmpty();
   }
+
+  @Test
+  void connectionFailuresAreRetriedWithBackoffAndOtherFailuresAreNot() throws Exception {
+    RetryPolicy policy = new RetryPolicy(3, java.time.Duration.ofMillis(1));
+    java.util.List<Long> waits = new java.util.ArrayList<>();
+    int[] calls = {0};
+    String result =
+        policy.retryingConnectionFailures(
+            () -> {
+              if (++calls[0] < 3) {
+                throw new java.sql.SQLException("Connection refused", "08001");
+              }
+              return "prepared";
+            },
+            (failure, waitMs) -> waits.add(waitMs));
+    org.assertj.core.api.Assertions.assertThat(result).isEqualTo("prepared");
+    org.assertj.core.api.Assertions.assertThat(waits).containsExactly(1L, 2L);
+    org.assertj.core.api.Assertions.assertThat(policy.failures()).isZero();
+
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () ->
+                policy.retryingConnectionFailures(
+                    () -> {
+                      throw new java.sql.SQLException("permission denied", "42501");
+                    },
+                    (failure, waitMs) -> waits.add(waitMs)))
+        .hasMessage("permission denied");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () ->
+                policy.retryingConnectionFailures(
+                    () -> {
+                      throw new java.sql.SQLException(
+                          "the database system is shutting down", "57P03");
+                    },
+                    (failure, waitMs) -> {}))
+        .hasMessageContaining("shutting down");
+    org.assertj.core.api.Assertions.assertThat(policy.failures()).isEqualTo(4);
+  }
 }

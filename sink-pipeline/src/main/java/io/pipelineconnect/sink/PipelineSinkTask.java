@@ -7,14 +7,10 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Collection;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
-import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.connect.errors.ConnectException;
@@ -46,20 +42,9 @@ public class PipelineSinkTask extends SinkTask {
   private StreamingCopy stream;
   private StartOffsets startOffsets;
   private BadRecords badRecords;
+  private PartitionPositions positions;
   private SinkTaskMetrics metrics;
   private Connection connection;
-
-  /** The next offset to write per partition, as committed in the database. */
-  private final Map<TopicPartition, Long> committed = new HashMap<>();
-
-  /** The next offset to accept into the buffer per partition: drops redelivered records. */
-  private final Map<TopicPartition, Long> nextToBuffer = new HashMap<>();
-
-  /** Assigned partitions whose saved offsets could not be read yet (database down in open()). */
-  private final Set<TopicPartition> pendingOpen = new LinkedHashSet<>();
-
-  /** Partitions rewound during the current put(): their records in it are stale. */
-  private final Set<TopicPartition> rewoundInThisPut = new HashSet<>();
 
   private final PendingBatch batch = new PendingBatch();
 
@@ -88,6 +73,7 @@ public class PipelineSinkTask extends SinkTask {
     offsets = new OffsetStore(config.offsetsTable(), connectorName);
     targets = TargetResolver.from(config);
     startOffsets = new StartOffsets(config.kafkaAdminSettings());
+    positions = new PartitionPositions(offsets, startOffsets, config.startOffset(), context);
     retries = config.retryPolicy();
     badRecords = new BadRecords(errantRecordReporter(), () -> metrics.badRecord());
     metrics = SinkTaskMetrics.create(context, connectorName, config.taskIndex());
@@ -96,22 +82,18 @@ public class PipelineSinkTask extends SinkTask {
     lingerNanos = config.linger().toNanos();
     config.connection().plaintextWarning().ifPresent(log::warn);
     try {
-      Connection db = connection();
-      offsets.createIfMissing(db);
-      boolean copyHasDefault = db.getMetaData().getDatabaseMajorVersion() >= 16;
-      encoder =
-          switch (config.copyOptions().format()) {
-            case JSON -> new JsonRowEncoder(copyHasDefault);
-            case BINARY -> new BinaryRowEncoder();
-            case TEXT, CSV -> new LineRowEncoder(config.copyOptions());
-          };
-      int streamChunk = Catalog.pipelineDbBatchSize(db).orElse(Integer.MAX_VALUE);
-      writer = new CopyWriter(encoder, streamChunk);
-      stream = new StreamingCopy(writer);
-      if (config.stream().isPresent()) {
-        checkFixedTarget(db, config.stream().get());
-      }
-      db.commit();
+      // A task may start while the database restarts: connection failures are retried with
+      // backoff rather than leaving the task FAILED.
+      retries.retryingConnectionFailures(
+          this::prepare,
+          (failure, waitMs) -> {
+            closeConnection();
+            log.warn(
+                "Could not reach {} to start, retrying in {} ms: {}",
+                config.connection(),
+                waitMs,
+                failure.getMessage());
+          });
     } catch (SQLException e) {
       closeConnection();
       throw new ConnectException(
@@ -124,6 +106,27 @@ public class PipelineSinkTask extends SinkTask {
         config.batchSize(),
         config.maxBytes(),
         config.offsetsTable());
+  }
+
+  /** Opens the session, makes the offsets table and picks the encoder and writer. */
+  private Void prepare() throws SQLException {
+    Connection db = connection();
+    offsets.createIfMissing(db);
+    boolean copyHasDefault = db.getMetaData().getDatabaseMajorVersion() >= 16;
+    encoder =
+        switch (config.copyOptions().format()) {
+          case JSON -> new JsonRowEncoder(copyHasDefault);
+          case BINARY -> new BinaryRowEncoder();
+          case TEXT, CSV -> new LineRowEncoder(config.copyOptions());
+        };
+    int streamChunk = Catalog.pipelineDbBatchSize(db).orElse(Integer.MAX_VALUE);
+    writer = new CopyWriter(encoder, streamChunk);
+    stream = new StreamingCopy(writer);
+    if (config.stream().isPresent()) {
+      checkFixedTarget(db, config.stream().get());
+    }
+    db.commit();
+    return null;
   }
 
   /** The fixed target must exist and be writable, and its COPY options must be acceptable. */
@@ -161,9 +164,9 @@ public class PipelineSinkTask extends SinkTask {
 
   @Override
   public void open(Collection<TopicPartition> partitions) {
-    pendingOpen.addAll(partitions);
+    positions.opened(partitions);
     try {
-      openPending();
+      positions.openPending(connection());
     } catch (SQLException | RuntimeException e) {
       // An exception here would kill the task: the rewind is done in the next put() instead.
       log.warn(
@@ -174,70 +177,17 @@ public class PipelineSinkTask extends SinkTask {
     }
   }
 
-  /** Reads (or resolves and saves) the start of each pending partition and rewinds to it. */
-  private void openPending() throws SQLException {
-    if (pendingOpen.isEmpty()) {
-      return;
-    }
-    Connection db = connection();
-    Map<TopicPartition, Long> saved = offsets.read(db, pendingOpen);
-    Set<TopicPartition> missing = new HashSet<>(pendingOpen);
-    missing.removeAll(saved.keySet());
-    if (!missing.isEmpty()) {
-      Set<String> topics = missing.stream().map(TopicPartition::topic).collect(Collectors.toSet());
-      Set<String> running = new HashSet<>(offsets.topicsWithOffsets(db, topics));
-      // The first task to see a topic saves a start for every partition it has, whichever task
-      // they are assigned to: so a partition of a topic with saved offsets but none of its own
-      // was added later, and starts at its beginning (or its first records would be skipped).
-      // Otherwise start_offset decides.
-      Set<TopicPartition> fromBeginning = new HashSet<>();
-      Set<TopicPartition> fromEnd = new HashSet<>();
-      Set<String> firstSeen = new HashSet<>();
-      for (TopicPartition p : missing) {
-        if (running.contains(p.topic())
-            || config.startOffset() == PipelineSinkConfig.StartOffset.BEGINNING) {
-          fromBeginning.add(p);
-        } else {
-          firstSeen.add(p.topic());
-        }
-      }
-      fromEnd.addAll(startOffsets.partitionsOf(firstSeen));
-      // The ones assigned here, even if the topic's description lags behind the assignment.
-      missing.stream().filter(p -> firstSeen.contains(p.topic())).forEach(fromEnd::add);
-      Map<TopicPartition, Long> resolved = new HashMap<>(startOffsets.resolve(fromBeginning, true));
-      resolved.putAll(startOffsets.resolve(fromEnd, false));
-      // Saved at once, even if the partition stays idle: a restart must not re-resolve "end".
-      offsets.insertMissing(db, resolved);
-      db.commit();
-      saved = offsets.read(db, pendingOpen);
-      log.info("Start offsets saved for partitions without one: {}", resolved);
-    }
-    db.commit();
-    for (TopicPartition p : pendingOpen) {
-      Long next = saved.get(p);
-      if (next == null) {
-        throw new SQLException("No saved offset for " + p + " after saving one");
-      }
-      committed.put(p, next);
-      nextToBuffer.put(p, next);
-      context.offset(p, next);
-      rewoundInThisPut.add(p);
-    }
-    log.debug("Rewound {} to saved offsets", pendingOpen);
-    pendingOpen.clear();
-  }
-
   @Override
   public void put(Collection<SinkRecord> records) {
-    rewoundInThisPut.clear();
-    if (!pendingOpen.isEmpty()) {
+    positions.startPut();
+    if (positions.hasPendingOpen()) {
       // Reading offsets commits: the buffered batch goes first, whole.
       flush();
       try {
-        openPending();
+        positions.openPending(connection());
       } catch (SQLException | RuntimeException e) {
         closeConnection();
-        throw retry("reading saved offsets of " + pendingOpen, e);
+        throw retry("reading saved offsets of " + positions.pendingOpen(), e);
       }
     }
     // Records come in runs of one partition: its next offset to buffer is read at the start of a
@@ -249,10 +199,10 @@ public class PipelineSinkTask extends SinkTask {
       TopicPartition partition = partitionOf(record);
       if (partition != run) {
         if (runOpen) {
-          nextToBuffer.put(run, runNext);
+          positions.buffered(run, runNext);
         }
         run = partition;
-        Long next = rewoundInThisPut.contains(partition) ? null : nextToBuffer.get(partition);
+        Long next = positions.nextToBuffer(partition);
         runOpen = next != null;
         runNext = runOpen ? next : 0;
       }
@@ -265,7 +215,7 @@ public class PipelineSinkTask extends SinkTask {
       accept(partition, record);
       runNext = record.kafkaOffset() + 1;
       if (batch.recordCount() >= batchSize || batch.byteCount() >= maxBytes) {
-        nextToBuffer.put(run, runNext);
+        positions.buffered(run, runNext);
         // A fenced batch rewinds partitions: the next record starts a new run that reads them.
         run = null;
         runOpen = false;
@@ -273,7 +223,7 @@ public class PipelineSinkTask extends SinkTask {
       }
     }
     if (runOpen) {
-      nextToBuffer.put(run, runNext);
+      positions.buffered(run, runNext);
     }
     // The topics went quiet or the oldest record waited long enough: write what is buffered,
     // as the original flushed at the end of every pass over its partitions.
@@ -319,7 +269,7 @@ public class PipelineSinkTask extends SinkTask {
     } catch (SQLException e) {
       closeConnection();
       // Connect redelivers the whole put(): this record is not marked as buffered.
-      nextToBuffer.put(partition, record.kafkaOffset());
+      positions.buffered(partition, record.kafkaOffset());
       throw retry("resolving the target of " + describe(record), e);
     }
     batch.covered(partition, record.kafkaOffset());
@@ -352,15 +302,14 @@ public class PipelineSinkTask extends SinkTask {
       db.rollback();
       log.info(
           "Batch of {} records was already committed; not writing it again", batch.recordCount());
-      committed.putAll(batch.nextOffsets());
+      positions.committed(batch.nextOffsets());
       clearBatch();
       return;
     }
-    Map<TopicPartition, Long> expected = new HashMap<>();
-    partitions.forEach(p -> expected.put(p, committed.get(p)));
-    if (!stored.equals(expected)) {
+    if (!positions.stillOurs(stored, partitions)) {
       db.rollback();
-      fenced(stored);
+      positions.fenced(stored, partitions, batch.recordCount());
+      clearBatch();
       return;
     }
     for (TargetRows target : batch.targets()) {
@@ -383,7 +332,7 @@ public class PipelineSinkTask extends SinkTask {
         rows,
         batch.recordCount(),
         batch.nextOffsets());
-    committed.putAll(batch.nextOffsets());
+    positions.committed(batch.nextOffsets());
     clearBatch();
   }
 
@@ -415,33 +364,6 @@ public class PipelineSinkTask extends SinkTask {
     }
   }
 
-  /**
-   * Another writer moved these partitions' offsets (a zombie of this task, or an offsets reset):
-   * drop the batch and rewind every partition in it to what the database holds.
-   */
-  private void fenced(Map<TopicPartition, Long> stored) {
-    log.warn(
-        "Offsets in the database {} are not where this task left them {}: another writer moved"
-            + " them. Dropping {} buffered records and rewinding.",
-        stored,
-        committed,
-        batch.recordCount());
-    for (TopicPartition p : batch.nextOffsets().keySet()) {
-      Long next = stored.get(p);
-      if (next == null) {
-        pendingOpen.add(p);
-        nextToBuffer.remove(p);
-        committed.remove(p);
-      } else {
-        committed.put(p, next);
-        nextToBuffer.put(p, next);
-        context.offset(p, next);
-        rewoundInThisPut.add(p);
-      }
-    }
-    clearBatch();
-  }
-
   private RuntimeException retry(String what, Exception e) {
     OptionalLong backoff = retries.failed();
     if (backoff.isEmpty()) {
@@ -471,14 +393,7 @@ public class PipelineSinkTask extends SinkTask {
   public Map<TopicPartition, OffsetAndMetadata> preCommit(
       Map<TopicPartition, OffsetAndMetadata> currentOffsets) {
     // Only what the database has committed: Kafka's group offsets are a mirror for monitoring.
-    Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
-    for (TopicPartition p : currentOffsets.keySet()) {
-      Long next = committed.get(p);
-      if (next != null) {
-        done.put(p, new OffsetAndMetadata(next));
-      }
-    }
-    return done;
+    return positions.preCommit(currentOffsets.keySet());
   }
 
   @Override
@@ -501,21 +416,11 @@ public class PipelineSinkTask extends SinkTask {
             "Could not write the batch while partitions move ({}); it will be re-read",
             e.getMessage());
         closeConnection();
-        for (TopicPartition p : batch.nextOffsets().keySet()) {
-          Long next = committed.get(p);
-          if (next != null) {
-            nextToBuffer.put(p, next);
-            context.offset(p, next);
-          }
-        }
+        positions.rewindToCommitted(batch.nextOffsets().keySet());
         clearBatch();
       }
     }
-    for (TopicPartition p : partitions) {
-      committed.remove(p);
-      nextToBuffer.remove(p);
-      pendingOpen.remove(p);
-    }
+    positions.closed(partitions);
   }
 
   @Override

@@ -39,6 +39,26 @@ public class EmitterSourceConnector extends SourceConnector {
   public void start(Map<String, String> props) {
     this.props = Map.copyOf(props);
     this.config = new EmitterConfig(props);
+    try {
+      // A worker may start the connector while the database restarts: that must not leave it
+      // FAILED (seen in the fault suite), so connection failures are retried with backoff.
+      config
+          .retryPolicy()
+          .retryingConnectionFailures(
+              this::prepareOutbox,
+              (failure, waitMs) ->
+                  log.warn(
+                      "Could not reach {} to prepare the outbox, retrying in {} ms: {}",
+                      config.connection(),
+                      waitMs,
+                      failure.getMessage()));
+    } catch (SQLException e) {
+      throw new ConnectException(
+          "Could not prepare the outbox in " + config.connection() + ": " + e.getMessage(), e);
+    }
+  }
+
+  private Void prepareOutbox() throws SQLException {
     try (Connection db = config.connection().open()) {
       if (config.install()) {
         OutboxInstaller.install(db, config);
@@ -46,10 +66,8 @@ public class EmitterSourceConnector extends SourceConnector {
       }
       OutboxInstaller.check(db, config.schema());
       OutboxInstaller.checkBuckets(db, config);
-    } catch (SQLException e) {
-      throw new ConnectException(
-          "Could not prepare the outbox in " + config.connection() + ": " + e.getMessage(), e);
     }
+    return null;
   }
 
   @Override
