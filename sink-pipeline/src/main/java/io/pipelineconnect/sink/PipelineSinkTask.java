@@ -33,6 +33,9 @@ import org.slf4j.LoggerFactory;
 public class PipelineSinkTask extends SinkTask {
   private static final Logger log = LoggerFactory.getLogger(PipelineSinkTask.class);
 
+  /** feature_not_supported: what COPY FROM raises on a table whose row-level security applies. */
+  private static final String ROW_SECURITY_REFUSES_COPY = "0A000";
+
   private PipelineSinkConfig config;
   private String connectorName;
   private OffsetStore offsets;
@@ -155,6 +158,22 @@ public class PipelineSinkTask extends SinkTask {
     }
     try {
       writer.check(db, table);
+    } catch (SQLException e) {
+      if (ROW_SECURITY_REFUSES_COPY.equals(e.getSQLState())
+          && String.valueOf(e.getMessage()).contains("row-level security")) {
+        throw new ConnectException(
+            "Target "
+                + name
+                + " has row-level security enabled for "
+                + config.connection().user()
+                + ", and COPY FROM cannot write such a table ("
+                + e.getMessage()
+                + "). Connect as the table's owner or a role with BYPASSRLS, or disable row-level"
+                + " security on it (ALTER TABLE "
+                + name.quoted()
+                + " DISABLE ROW LEVEL SECURITY)");
+      }
+      throw e;
     } finally {
       try (Statement statement = db.createStatement()) {
         statement.execute("ROLLBACK TO SAVEPOINT check_copy");

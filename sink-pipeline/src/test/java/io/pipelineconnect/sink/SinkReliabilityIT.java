@@ -139,6 +139,38 @@ class SinkReliabilityIT {
         .isZero();
   }
 
+  /**
+   * COPY FROM cannot write a table whose row-level security applies to the connecting role: the
+   * task fails at start, naming the table, the role and the ways out, instead of retrying batches.
+   */
+  @Test
+  void aTableWithRowLevelSecurityForTheSinksRoleFailsTheTaskAtStartWithTheFix() throws Exception {
+    String role = db + "_rls";
+    execute(
+        server,
+        db,
+        "CREATE ROLE " + role + " LOGIN",
+        "CREATE TABLE guarded (tenant text, v text)",
+        "ALTER TABLE guarded ENABLE ROW LEVEL SECURITY",
+        "CREATE POLICY tenant_a ON guarded USING (tenant = 'a')",
+        "GRANT INSERT, SELECT ON guarded TO " + role,
+        "CREATE SCHEMA " + role + "_state AUTHORIZATION " + role);
+    cluster.kafka().createTopic("rls-in", 1);
+    cluster.kafka().produce("rls-in", 0, null, "a\tv1");
+    Map<String, String> props = sinkConfig(cluster, server, db, "rls-in", "guarded");
+    props.put("tasks.max", "1");
+    props.put("connection.user", role);
+    props.put("offsets.table", role + "_state.offsets");
+    cluster.connect().configureConnector("rls-sink", props);
+    cluster
+        .connect()
+        .assertions()
+        .assertConnectorIsRunningAndTasksHaveFailed("rls-sink", 1, "task did not fail");
+    String trace = cluster.connect().connectorStatus("rls-sink").tasks().get(0).trace();
+    assertThat(trace).contains("row-level security enabled for " + role, "BYPASSRLS");
+    assertThat(count(server, db, "SELECT count(*) FROM guarded")).isZero();
+  }
+
   private String taskState(String connector) {
     List<ConnectorStateInfo.TaskState> tasks = cluster.connect().connectorStatus(connector).tasks();
     return tasks.isEmpty() ? "NONE" : tasks.get(0).state();

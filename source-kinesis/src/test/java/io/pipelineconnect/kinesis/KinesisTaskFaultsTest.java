@@ -92,24 +92,6 @@ class KinesisTaskFaultsTest {
     return out;
   }
 
-  /** Polls until the task fails, returning its failure. */
-  private static Throwable pollUntilFailure(KinesisSourceTask task) {
-    Throwable[] failure = new Throwable[1];
-    Awaitility.await("the task fails")
-        .atMost(java.time.Duration.ofSeconds(10))
-        .until(
-            () -> {
-              try {
-                task.poll();
-                return false;
-              } catch (ConnectException e) {
-                failure[0] = e;
-                return true;
-              }
-            });
-    return failure[0];
-  }
-
   @Test
   void positionsSavedForAnEarlierStreamOfTheSameNameFailTheTaskWithTheFix() {
     Map<String, Object> offset = new HashMap<>(ShardPosition.end("77").toOffset(1_000L));
@@ -119,7 +101,7 @@ class KinesisTaskFaultsTest {
             Map.of(KinesisSourceConfig.TASK_STREAM_CREATED, "2000"),
             "-2",
             new ShardInfo("shard-0", List.of(), false));
-    assertThat(pollUntilFailure(task))
+    assertThat(failureOf(task))
         .hasMessageContaining("was deleted and created again")
         .hasMessageContaining("DELETE /connectors/<name>/offsets");
     assertThat(kinesis.iteratorRequests).isEmpty();
@@ -153,7 +135,7 @@ class KinesisTaskFaultsTest {
                 "StartingSequenceNumber 41 ... is invalid because it did not come from this stream.")
             .build();
     KinesisSourceTask task = startTask("-2", new ShardInfo("shard-0", List.of(), false));
-    assertThat(pollUntilFailure(task))
+    assertThat(failureOf(task))
         .hasMessageContaining("refuses the saved position of shard shard-0")
         .hasMessageContaining("did not come from this stream");
   }
