@@ -253,16 +253,15 @@ class FaultSuiteIT {
 
       log.info("Fault: pause and resume");
       rest.put("connectors/" + name + "/pause");
+      awaitTasksPaused(name);
       sent = send(producer, topic, sent, 20_000);
-      Thread.sleep(3_000); // paused for a while, as an operator would
       rest.put("connectors/" + name + "/resume");
       sent = send(producer, topic, sent, 20_000);
 
       log.info("Fault: PostgreSQL restarted");
       awaitCount(server, db, countQuery, sent / 2);
       server.stop();
-      sent = send(producer, topic, sent, 20_000);
-      Thread.sleep(2_000); // the tasks meet a database that is down
+      sent = send(producer, topic, sent, 20_000); // the tasks meet a database that is down
       server.start();
       sent = send(producer, topic, sent, 20_000);
 
@@ -277,7 +276,49 @@ class FaultSuiteIT {
         .pollInterval(Duration.ofSeconds(1))
         .ignoreExceptions()
         .until(() -> count(server, db, countQuery) >= SINK_TOTAL);
-    Thread.sleep(5_000); // a duplicate would come after the last row
+    // Rows and offsets commit together: once every offset is committed, no row is still to come.
+    Awaitility.await("every offset committed")
+        .atMost(Duration.ofMinutes(2))
+        .pollInterval(Duration.ofMillis(500))
+        .ignoreExceptions()
+        .until(
+            () ->
+                count(
+                        server,
+                        db,
+                        "SELECT sum(next_offset) FROM pipeline_connect.sink_offsets"
+                            + " WHERE connector = '"
+                            + name
+                            + "'")
+                    == SINK_TOTAL);
+  }
+
+  private static void awaitTasksPaused(String connector) {
+    Awaitility.await(connector + " paused")
+        .atMost(Duration.ofMinutes(1))
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () -> {
+              JsonNode tasks = rest.status(connector).path("tasks");
+              if (tasks.isEmpty()) {
+                return false;
+              }
+              for (JsonNode task : tasks) {
+                if (!"PAUSED".equals(task.path("state").asText())) {
+                  return false;
+                }
+              }
+              return true;
+            });
+  }
+
+  /** Waits until the writers have committed {@code more} messages beyond those committed now. */
+  private static void awaitCommitted(Set<String> committed, int more) {
+    int target = committed.size() + more;
+    Awaitility.await(more + " more committed messages")
+        .atMost(Duration.ofMinutes(2))
+        .pollInterval(Duration.ofMillis(200))
+        .until(() -> committed.size() >= target);
   }
 
   /**
@@ -324,17 +365,16 @@ class FaultSuiteIT {
                 return null;
               }));
     }
-    Thread.sleep(5_000);
+    awaitCommitted(committed, 10_000);
     log.info("Fault: SIGKILL worker {}", victim().workerId());
     victim().kill();
     awaitRunningWithout("fault-emitter", 2, victim());
     victim().start();
-    Thread.sleep(3_000);
+    awaitCommitted(committed, 5_000);
     log.info("Fault: PostgreSQL restarted");
     server.stop();
-    Thread.sleep(2_000);
     server.start();
-    Thread.sleep(5_000);
+    awaitCommitted(committed, 10_000);
     writing.set(false);
     for (Future<?> writer : running) {
       writer.get();
@@ -450,7 +490,16 @@ class FaultSuiteIT {
           // already broken
         }
         connection = null;
-        Thread.sleep(200);
+        // The database is restarting: wait until it takes connections again.
+        Awaitility.await("the database back")
+            .atMost(Duration.ofMinutes(2))
+            .pollInterval(Duration.ofMillis(200))
+            .ignoreExceptions()
+            .until(
+                () -> {
+                  server.connect(db).close();
+                  return true;
+                });
       }
     }
     try {

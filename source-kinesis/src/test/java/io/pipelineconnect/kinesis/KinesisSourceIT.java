@@ -510,7 +510,12 @@ class KinesisSourceIT {
     cluster.connect().assertions().assertConnectorIsStopped("kinesis-reborn", "not stopped");
     kinesis.deleteStream(b -> b.streamName("reborn"));
     kinesis.waiter().waitUntilStreamNotExists(b -> b.streamName("reborn"));
-    Thread.sleep(1_100); // kinesalite keeps creation times in whole seconds
+    // kinesalite keeps creation times in whole seconds: create the new stream in a later one.
+    long deletedInSecond = Instant.now().getEpochSecond();
+    Awaitility.await("the next second")
+        .atMost(Duration.ofSeconds(5))
+        .pollInterval(Duration.ofMillis(50))
+        .until(() -> Instant.now().getEpochSecond() > deletedInSecond);
     createStream("reborn", 1);
     put("reborn", 10, 20, 2);
     cluster.connect().resumeConnector("kinesis-reborn");
