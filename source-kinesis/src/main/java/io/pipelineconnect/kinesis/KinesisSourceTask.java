@@ -60,6 +60,11 @@ public class KinesisSourceTask extends SourceTask {
   private static final long POLL_WAIT_MS = 100;
 
   private KinesisSourceConfig config;
+
+  /** Read from the config once: both are needed per record. */
+  private Long streamCreatedMs;
+
+  private boolean dropOutsideShard;
   private KinesisClient kinesis;
   // Insertion order: shards are polled in the order they were assigned, children after parents.
   private final Map<String, ShardReader> readers = new LinkedHashMap<>();
@@ -90,6 +95,8 @@ public class KinesisSourceTask extends SourceTask {
   @Override
   public void start(Map<String, String> props) {
     config = new KinesisSourceConfig(props);
+    streamCreatedMs = config.streamCreatedMs();
+    dropOutsideShard = config.outsideShard() == KinesisSourceConfig.OutsideShard.DROP;
     kinesis = clients.apply(config);
     shards = ShardInfo.decodeAll(config.taskShards());
     shards.forEach(shard -> familyShards.add(shard.id()));
@@ -149,7 +156,7 @@ public class KinesisSourceTask extends SourceTask {
    */
   private void checkSameStream(Map<String, Object> offset) {
     Long savedFor = ShardPosition.streamCreated(offset);
-    Long current = config.streamCreatedMs();
+    Long current = streamCreatedMs;
     if (savedFor != null && current != null && !savedFor.equals(current)) {
       throw new ConnectException(recreatedMessage(config.stream(), savedFor, current));
     }
@@ -463,10 +470,7 @@ public class KinesisSourceTask extends SourceTask {
             e.getMessage());
       }
       if (userRecords != null) {
-        ShardInfo.HashKeyRange range =
-            config.outsideShard() == KinesisSourceConfig.OutsideShard.DROP
-                ? reader.shard.hashKeys()
-                : null;
+        ShardInfo.HashKeyRange range = dropOutsideShard ? reader.shard.hashKeys() : null;
         int dropped = 0;
         int last = userRecords.size() - 1;
         for (int i = (int) reader.deliveredSubRecords(sequence); i <= last; i++) {
@@ -505,7 +509,7 @@ public class KinesisSourceTask extends SourceTask {
             : record.approximateArrivalTimestamp().toEpochMilli();
     return new SourceRecord(
         partitionOf(shard.id()),
-        position.toOffset(config.streamCreatedMs()),
+        position.toOffset(streamCreatedMs),
         config.topic(),
         null,
         Schema.OPTIONAL_BYTES_SCHEMA,
@@ -533,7 +537,7 @@ public class KinesisSourceTask extends SourceTask {
             + "\"}";
     return new SourceRecord(
         partitionOf(shard.id()),
-        position.toOffset(config.streamCreatedMs()),
+        position.toOffset(streamCreatedMs),
         config.markersTopic(),
         null,
         Schema.OPTIONAL_BYTES_SCHEMA,
