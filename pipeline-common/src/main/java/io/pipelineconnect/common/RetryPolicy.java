@@ -8,12 +8,13 @@ import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigDef.Width;
+import org.apache.kafka.common.utils.ExponentialBackoff;
 
 /**
  * How often, and after how long, a task retries after a database error: {@code max.retries} retries
  * in a row, the first after {@code retry.backoff.ms}, each further one after twice the last, never
- * more than a minute; then the caller fails the task, loudly. Shared by the connectors so they
- * retry alike. Not thread-safe: one per task thread.
+ * more than a minute, each wait jittered by up to 20 % either way; then the caller fails the task,
+ * loudly. Shared by the connectors so they retry alike. Not thread-safe: one per task thread.
  */
 public final class RetryPolicy {
   static final Duration MAX_BACKOFF = Duration.ofMinutes(1);
@@ -21,15 +22,32 @@ public final class RetryPolicy {
   public static final String MAX_RETRIES = "max.retries";
   public static final String RETRY_BACKOFF_MS = "retry.backoff.ms";
   static final String RETRY_BACKOFF_MS_DOC =
-      "Wait before the first retry; doubled on each further retry, up to one minute.";
+      "Wait before the first retry; doubled on each further retry, up to one minute; each wait"
+          + " varies by up to 20% either way, so tasks that failed together do not retry together.";
+
+  /**
+   * How far each wait may stray from the doubling, either way: tasks that failed together (a
+   * database restart fails every task at once) do not all come back in the same instant.
+   */
+  static final double JITTER = 0.2;
 
   private final int maxRetries;
-  private final long initialBackoffMs;
+  private final ExponentialBackoff backoff;
   private int failures;
 
   public RetryPolicy(int maxRetries, Duration initialBackoff) {
+    this(maxRetries, initialBackoff, JITTER);
+  }
+
+  RetryPolicy(int maxRetries, Duration initialBackoff, double jitter) {
     this.maxRetries = maxRetries;
-    this.initialBackoffMs = initialBackoff.toMillis();
+    // Kafka's own backoff (KIP-580), the one its clients use: 0 ms stays 0 ms.
+    this.backoff =
+        new ExponentialBackoff(
+            initialBackoff.toMillis(),
+            2,
+            Math.max(initialBackoff.toMillis(), MAX_BACKOFF.toMillis()),
+            jitter);
   }
 
   /**
@@ -81,8 +99,7 @@ public final class RetryPolicy {
     if (failures > maxRetries) {
       return OptionalLong.empty();
     }
-    return OptionalLong.of(
-        Math.min(MAX_BACKOFF.toMillis(), initialBackoffMs << Math.min(20, failures - 1)));
+    return OptionalLong.of(backoff.backoff(failures - 1));
   }
 
   /** An attempt got through: the next failure starts the count again. */

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 class RetryPolicyTest {
   @Test
   void backsOffDoublingUpToAMinuteThenGivesUp() {
-    RetryPolicy policy = new RetryPolicy(9, Duration.ofSeconds(1));
+    RetryPolicy policy = new RetryPolicy(9, Duration.ofSeconds(1), 0);
     long[] waits = new long[9];
     for (int i = 0; i < 9; i++) {
       waits[i] = policy.failed().orElseThrow();
@@ -20,8 +20,26 @@ class RetryPolicyTest {
   }
 
   @Test
+  void eachWaitStraysFromTheDoublingByAtMostAFifthSoTasksThatFailedTogetherSpreadOut() {
+    java.util.Set<Long> firstWaits = new java.util.HashSet<>();
+    for (int run = 0; run < 200; run++) {
+      RetryPolicy policy = new RetryPolicy(8, Duration.ofSeconds(1));
+      long first = policy.failed().orElseThrow();
+      assertThat(first).isBetween(800L, 1_200L);
+      firstWaits.add(first);
+      assertThat(policy.failed().orElseThrow()).isBetween(1_600L, 2_400L);
+      for (int i = 0; i < 6; i++) {
+        assertThat(policy.failed().orElseThrow()).isLessThanOrEqualTo(60_000L);
+      }
+      assertThat(policy.failed()).isEmpty();
+    }
+    assertThat(firstWaits).hasSizeGreaterThan(10);
+    assertThat(new RetryPolicy(2, Duration.ZERO).failed()).hasValue(0);
+  }
+
+  @Test
   void aSuccessStartsTheCountAgainAndZeroRetriesFailsAtOnce() {
-    RetryPolicy policy = new RetryPolicy(1, Duration.ofMillis(10));
+    RetryPolicy policy = new RetryPolicy(1, Duration.ofMillis(10), 0);
     assertThat(policy.failed()).hasValue(10);
     policy.succeeded();
     assertThat(policy.failed()).hasValue(10);
@@ -31,7 +49,7 @@ class RetryPolicyTest {
 
   @Test
   void connectionFailuresAreRetriedWithBackoffAndOtherFailuresAreNot() throws Exception {
-    RetryPolicy policy = new RetryPolicy(3, java.time.Duration.ofMillis(1));
+    RetryPolicy policy = new RetryPolicy(3, java.time.Duration.ofMillis(1), 0);
     java.util.List<Long> waits = new java.util.ArrayList<>();
     int[] calls = {0};
     String result =

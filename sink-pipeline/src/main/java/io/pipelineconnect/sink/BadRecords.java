@@ -8,6 +8,7 @@ import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.errors.DataException;
 import org.apache.kafka.connect.sink.ErrantRecordReporter;
 import org.apache.kafka.connect.sink.SinkRecord;
+import org.apache.kafka.connect.sink.SinkTaskContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,6 +31,18 @@ final class BadRecords {
   /**
    * @param onReported called for each record the reporter accepted (a metric)
    */
+  /** Bad records of a task, reported through its context's errant-record reporter if any. */
+  static BadRecords reportingTo(SinkTaskContext context, Runnable onReported) {
+    ErrantRecordReporter reporter;
+    try {
+      reporter = context.errantRecordReporter();
+    } catch (NoSuchMethodError | NoClassDefFoundError e) {
+      // Workers older than Kafka 2.6 have no reporter: bad records fail the task.
+      reporter = null;
+    }
+    return new BadRecords(reporter, onReported);
+  }
+
   BadRecords(ErrantRecordReporter reporter, Runnable onReported) {
     this.reporter = reporter;
     this.onReported = onReported;

@@ -347,10 +347,6 @@ public final class PipelineSinkConfig extends AbstractConfig {
     return streamFormat;
   }
 
-  public boolean streamFromKey() {
-    return streamFromKey;
-  }
-
   /** The pattern key-named relations must match, when {@code stream.from.key} is set. */
   public Optional<Pattern> streamFromKeyAllowed() {
     return streamFromKeyAllowed;

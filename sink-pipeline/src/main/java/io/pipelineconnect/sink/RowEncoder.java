@@ -1,10 +1,25 @@
 package io.pipelineconnect.sink;
 
+import io.pipelineconnect.common.CopyOptions;
 import io.pipelineconnect.common.RowBuffer;
 import org.apache.kafka.connect.sink.SinkRecord;
 
 /** Turns a record into one row of COPY input for its target. Chosen once per task, by format. */
 interface RowEncoder {
+
+  /**
+   * The encoder for the configured format.
+   *
+   * @param copyHasDefault whether the server's COPY takes DEFAULT (PostgreSQL 16+), which json rows
+   *     use for absent fields
+   */
+  static RowEncoder forFormat(CopyOptions options, boolean copyHasDefault) {
+    return switch (options.format()) {
+      case JSON -> new JsonRowEncoder(copyHasDefault);
+      case BINARY -> new BinaryRowEncoder();
+      case TEXT, CSV -> new LineRowEncoder(options);
+    };
+  }
 
   /**
    * Appends the record's row, ending with a newline, to the buffer.

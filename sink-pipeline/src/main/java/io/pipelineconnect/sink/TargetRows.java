@@ -43,10 +43,6 @@ final class TargetRows {
     return rows.rowCount();
   }
 
-  boolean isRejected(int row) {
-    return rejected.get(row);
-  }
-
   void reject(int row) {
     rejected.set(row);
   }
