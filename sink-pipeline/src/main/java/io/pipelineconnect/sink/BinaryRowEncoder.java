@@ -2,9 +2,8 @@ package io.pipelineconnect.sink;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.pipelineconnect.common.RowBuffer;
+import io.pipelineconnect.sink.copy.RowBuffer;
 import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -17,6 +16,7 @@ import org.apache.kafka.connect.data.Field;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.sink.SinkRecord;
+import org.postgresql.util.ByteConverter;
 
 /**
  * {@code format=binary}: a Connect Struct, each field into the column of its name, as one tuple of
@@ -238,26 +238,21 @@ final class BinaryRowEncoder implements RowEncoder {
       @Override
       void write(BinaryRowEncoder e, RowBuffer out, Object v, String column)
           throws BadRecordException {
-        short[] fields;
+        byte[] fields;
         if (v instanceof BigDecimal d) {
           fields = numeric(d);
         } else if (v instanceof Float || v instanceof Double) {
           double d = ((Number) v).doubleValue();
           // numeric has NaN and (since PostgreSQL 14) infinities, which BigDecimal lacks; an older
           // server refuses the infinities as a data error, and CopyWriter reports that row alone.
-          fields =
-              Double.isFinite(d)
-                  ? numeric(BigDecimal.valueOf(d))
-                  : new short[] {0, 0, nonFiniteSign(d), 0};
+          fields = Double.isFinite(d) ? numeric(BigDecimal.valueOf(d)) : nonFinite(d);
         } else if (v instanceof Number n) {
           fields = numeric(BigDecimal.valueOf(n.longValue()));
         } else {
           throw mismatch(v, column, "a number or Decimal");
         }
-        e.writeInt(out, fields.length * 2);
-        for (short field : fields) {
-          e.writeShort(out, field);
-        }
+        e.writeInt(out, fields.length);
+        out.write(fields);
       }
     },
     JSON {
@@ -340,7 +335,7 @@ final class BinaryRowEncoder implements RowEncoder {
 
   private static byte[] jsonBytes(Object v, String column) throws BadRecordException {
     try {
-      Object plain = JsonRowEncoder.plain(v);
+      Object plain = ConnectValues.plain(v);
       return plain instanceof String s && v instanceof String
           ? s.getBytes(StandardCharsets.UTF_8) // a string field already holding JSON text
           : MAPPER.writeValueAsBytes(plain);
@@ -349,10 +344,6 @@ final class BinaryRowEncoder implements RowEncoder {
     }
   }
 
-  /**
-   * A decimal in numeric's send format: ndigits, weight, sign, dscale, then the base-10000 digits
-   * from the most significant, the first standing for 10000^weight.
-   */
   /** The sign word numeric's send format uses for NaN, +Infinity and -Infinity. */
   static short nonFiniteSign(double value) {
     if (Double.isNaN(value)) {
@@ -361,70 +352,35 @@ final class BinaryRowEncoder implements RowEncoder {
     return value > 0 ? (short) 0xD000 : (short) 0xF000;
   }
 
-  static short[] numeric(BigDecimal value) {
-    int scale = Math.max(0, value.scale());
-    BigDecimal abs = value.abs().setScale(scale, RoundingMode.UNNECESSARY);
-    // Digits of the integer part padded on the left, of the fraction on the right, to fours.
-    String plain = abs.toPlainString();
-    int point = plain.indexOf('.');
-    String integerPart = point < 0 ? plain : plain.substring(0, point);
-    String fractionPart = point < 0 ? "" : plain.substring(point + 1);
-    if (integerPart.equals("0")) {
-      integerPart = "";
-    }
-    integerPart = "0".repeat((4 - integerPart.length() % 4) % 4) + integerPart;
-    fractionPart = fractionPart + "0".repeat((4 - fractionPart.length() % 4) % 4);
-    List<Short> digits = new ArrayList<>();
-    String all = integerPart + fractionPart;
-    for (int i = 0; i < all.length(); i += 4) {
-      digits.add(Short.parseShort(all.substring(i, i + 4)));
-    }
-    int weight = integerPart.length() / 4 - 1;
-    // Leading and trailing zero digits are implied by weight and dscale.
-    int first = 0;
-    while (first < digits.size() && digits.get(first) == 0) {
-      first++;
-      weight--;
-    }
-    int last = digits.size();
-    while (last > first && digits.get(last - 1) == 0) {
-      last--;
-    }
-    int count = last - first;
-    short sign = value.signum() < 0 ? (short) 0x4000 : 0;
-    if (count == 0) {
-      weight = 0;
-      sign = 0;
-    }
-    short[] fields = new short[4 + count];
-    fields[0] = (short) count;
-    fields[1] = (short) weight;
-    fields[2] = sign;
-    fields[3] = (short) scale;
-    for (int i = 0; i < count; i++) {
-      fields[4 + i] = digits.get(first + i);
-    }
+  /**
+   * NaN or an infinity in numeric's send format: no digits, weight 0, the special sign, scale 0.
+   */
+  private static byte[] nonFinite(double value) {
+    byte[] fields = new byte[8];
+    ByteConverter.int2(fields, 4, nonFiniteSign(value));
     return fields;
   }
 
+  /**
+   * A decimal in numeric's send format (ndigits, weight, sign, dscale, then the base-10000 digits
+   * from the most significant, the first standing for 10000^weight), as pgjdbc writes it.
+   */
+  static byte[] numeric(BigDecimal value) {
+    return ByteConverter.numeric(value);
+  }
+
   private void writeShort(RowBuffer out, int value) {
-    scratch[0] = (byte) (value >>> 8);
-    scratch[1] = (byte) value;
+    ByteConverter.int2(scratch, 0, value);
     out.write(scratch, 0, 2);
   }
 
   private void writeInt(RowBuffer out, int value) {
-    scratch[0] = (byte) (value >>> 24);
-    scratch[1] = (byte) (value >>> 16);
-    scratch[2] = (byte) (value >>> 8);
-    scratch[3] = (byte) value;
+    ByteConverter.int4(scratch, 0, value);
     out.write(scratch, 0, 4);
   }
 
   private void writeLong(RowBuffer out, long value) {
-    for (int i = 7; i >= 0; i--) {
-      scratch[7 - i] = (byte) (value >>> (8 * i));
-    }
+    ByteConverter.int8(scratch, 0, value);
     out.write(scratch, 0, 8);
   }
 }

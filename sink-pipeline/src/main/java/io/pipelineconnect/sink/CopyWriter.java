@@ -1,6 +1,6 @@
 package io.pipelineconnect.sink;
 
-import io.pipelineconnect.common.RowBuffer;
+import io.pipelineconnect.sink.copy.RowBuffer;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Savepoint;

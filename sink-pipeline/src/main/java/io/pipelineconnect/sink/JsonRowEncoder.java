@@ -4,17 +4,15 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.pipelineconnect.common.CopyLines;
-import io.pipelineconnect.common.CopyOptions;
 import io.pipelineconnect.common.Identifiers;
-import io.pipelineconnect.common.RowBuffer;
+import io.pipelineconnect.sink.copy.CopyLines;
+import io.pipelineconnect.sink.copy.CopyOptions;
+import io.pipelineconnect.sink.copy.RowBuffer;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -56,14 +54,10 @@ final class JsonRowEncoder implements RowEncoder {
 
   @Override
   public String withClause(TargetTable target) {
-    String text = CopyOptions.TEXT_DEFAULTS.withClause();
-    if (usesDefaultMarker(target)) {
-      return text.substring(0, text.length() - 1)
-          + ", DEFAULT "
-          + Identifiers.quoteLiteral(DEFAULT_MARKER)
-          + ")";
-    }
-    return text;
+    return usesDefaultMarker(target)
+        ? CopyOptions.TEXT_DEFAULTS.withClause(
+            List.of("DEFAULT " + Identifiers.quoteLiteral(DEFAULT_MARKER)))
+        : CopyOptions.TEXT_DEFAULTS.withClause();
   }
 
   private boolean usesDefaultMarker(TargetTable target) {
@@ -135,7 +129,7 @@ final class JsonRowEncoder implements RowEncoder {
     if (value instanceof String text) {
       return text.strip();
     }
-    return MAPPER.writeValueAsString(plain(value));
+    return MAPPER.writeValueAsString(ConnectValues.plain(value));
   }
 
   /** The top-level fields of the message, by name; null for an empty message. */
@@ -197,7 +191,7 @@ final class JsonRowEncoder implements RowEncoder {
       return schemaText(sv.schema(), sv.value());
     }
     if (value instanceof Map<?, ?> || value instanceof List<?>) {
-      return MAPPER.writeValueAsString(plain(value));
+      return MAPPER.writeValueAsString(ConnectValues.plain(value));
     }
     if (value instanceof byte[] bytes) {
       return "\\x" + HexFormat.of().formatHex(bytes);
@@ -233,7 +227,7 @@ final class JsonRowEncoder implements RowEncoder {
                       value instanceof java.nio.ByteBuffer buffer
                           ? toArray(buffer)
                           : (byte[]) value);
-      case STRUCT, MAP, ARRAY -> MAPPER.writeValueAsString(plain(value));
+      case STRUCT, MAP, ARRAY -> MAPPER.writeValueAsString(ConnectValues.plain(value));
       default -> value.toString();
     };
   }
@@ -242,33 +236,5 @@ final class JsonRowEncoder implements RowEncoder {
     byte[] bytes = new byte[buffer.remaining()];
     buffer.duplicate().get(bytes);
     return bytes;
-  }
-
-  /** Connect data (Struct, Map, List, bytes) as plain Java values Jackson writes as JSON. */
-  static Object plain(Object value) {
-    if (value instanceof Struct struct) {
-      Map<String, Object> map = new LinkedHashMap<>();
-      for (Field field : struct.schema().fields()) {
-        map.put(field.name(), plain(struct.get(field)));
-      }
-      return map;
-    }
-    if (value instanceof Map<?, ?> source) {
-      Map<String, Object> map = new LinkedHashMap<>();
-      source.forEach((k, v) -> map.put(String.valueOf(k), plain(v)));
-      return map;
-    }
-    if (value instanceof List<?> source) {
-      List<Object> list = new ArrayList<>(source.size());
-      source.forEach(v -> list.add(plain(v)));
-      return list;
-    }
-    if (value instanceof byte[] bytes) {
-      return Base64.getEncoder().encodeToString(bytes);
-    }
-    if (value instanceof java.util.Date date) {
-      return date.toInstant().toString();
-    }
-    return value;
   }
 }

@@ -1,8 +1,8 @@
 package io.pipelineconnect.sink;
 
-import io.pipelineconnect.common.CopyLines;
-import io.pipelineconnect.common.CopyOptions;
-import io.pipelineconnect.common.RowBuffer;
+import io.pipelineconnect.sink.copy.CopyLines;
+import io.pipelineconnect.sink.copy.CopyOptions;
+import io.pipelineconnect.sink.copy.RowBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import org.apache.kafka.connect.sink.SinkRecord;

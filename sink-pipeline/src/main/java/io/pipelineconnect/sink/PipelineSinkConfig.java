@@ -1,13 +1,14 @@
 package io.pipelineconnect.sink;
 
 import io.pipelineconnect.common.ConfigLog;
-import io.pipelineconnect.common.CopyFormatConfig;
-import io.pipelineconnect.common.CopyOptions;
+import io.pipelineconnect.common.KafkaAdminSettings;
 import io.pipelineconnect.common.PostgresConnectionConfig;
 import io.pipelineconnect.common.RelationName;
 import io.pipelineconnect.common.RetryPolicy;
 import io.pipelineconnect.common.TaskParallelism;
 import io.pipelineconnect.common.Validators;
+import io.pipelineconnect.sink.copy.CopyFormatConfig;
+import io.pipelineconnect.sink.copy.CopyOptions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -86,12 +87,7 @@ public final class PipelineSinkConfig extends AbstractConfig {
           + " start at their beginning. To start over: stop the connector, reset its offsets"
           + " (DELETE /connectors/<name>/offsets), resume.";
 
-  public static final String KAFKA_BOOTSTRAP_SERVERS = "kafka.bootstrap.servers";
-  static final String KAFKA_BOOTSTRAP_SERVERS_DOC =
-      "Kafka bootstrap servers the task asks for the end offset of a partition that has no saved"
-          + " offset (start_offset unset or -1); a sink task cannot see its worker's. Further"
-          + " admin-client settings (security) can be given with the prefix 'kafka.', e.g."
-          + " kafka.security.protocol.";
+  public static final String KAFKA_BOOTSTRAP_SERVERS = KafkaAdminSettings.BOOTSTRAP_SERVERS;
 
   public static final String OFFSETS_TABLE = "offsets.table";
   static final String OFFSETS_TABLE_DOC =
@@ -267,38 +263,33 @@ public final class PipelineSinkConfig extends AbstractConfig {
     TaskParallelism.define(def, BATCH_GROUP, ++order);
     order = 0;
     def.define(
-            START_OFFSET,
-            Type.STRING,
-            null,
-            new StartOffsetValidator(),
-            Importance.MEDIUM,
-            START_OFFSET_DOC,
-            OFFSETS_GROUP,
-            ++order,
-            Width.SHORT,
-            "Start offset")
-        .define(
-            KAFKA_BOOTSTRAP_SERVERS,
-            Type.STRING,
-            null,
-            Validators.optionalNonBlank(),
-            Importance.MEDIUM,
-            KAFKA_BOOTSTRAP_SERVERS_DOC,
-            OFFSETS_GROUP,
-            ++order,
-            Width.LONG,
-            "Kafka bootstrap servers")
-        .define(
-            OFFSETS_TABLE,
-            Type.STRING,
-            OFFSETS_TABLE_DEFAULT,
-            Validators.optionalRelationName(),
-            Importance.LOW,
-            OFFSETS_TABLE_DOC,
-            OFFSETS_GROUP,
-            ++order,
-            Width.MEDIUM,
-            "Offsets table");
+        START_OFFSET,
+        Type.STRING,
+        null,
+        new StartOffsetValidator(),
+        Importance.MEDIUM,
+        START_OFFSET_DOC,
+        OFFSETS_GROUP,
+        ++order,
+        Width.SHORT,
+        "Start offset");
+    KafkaAdminSettings.define(
+        def,
+        "Kafka bootstrap servers the task asks for the end offset of a partition that has no saved"
+            + " offset (start_offset unset or -1); a sink task cannot see its worker's.",
+        OFFSETS_GROUP,
+        ++order);
+    def.define(
+        OFFSETS_TABLE,
+        Type.STRING,
+        OFFSETS_TABLE_DEFAULT,
+        Validators.optionalRelationName(),
+        Importance.LOW,
+        OFFSETS_TABLE_DOC,
+        OFFSETS_GROUP,
+        ++order,
+        Width.MEDIUM,
+        "Offsets table");
     RetryPolicy.define(
         def,
         RETRY_GROUP,
@@ -379,12 +370,7 @@ public final class PipelineSinkConfig extends AbstractConfig {
 
   /** Admin-client settings for resolving start offsets, or empty when not configured. */
   public Optional<Map<String, Object>> kafkaAdminSettings() {
-    if (getString(KAFKA_BOOTSTRAP_SERVERS) == null) {
-      return Optional.empty();
-    }
-    Map<String, Object> settings = originalsWithPrefix("kafka.");
-    settings.put("bootstrap.servers", getString(KAFKA_BOOTSTRAP_SERVERS));
-    return Optional.of(settings);
+    return KafkaAdminSettings.from(this);
   }
 
   public RelationName offsetsTable() {

@@ -1,7 +1,7 @@
 package io.pipelineconnect.sink;
 
-import io.pipelineconnect.common.CopyOptions;
-import io.pipelineconnect.common.RowBuffer;
+import io.pipelineconnect.sink.copy.CopyOptions;
+import io.pipelineconnect.sink.copy.RowBuffer;
 import org.apache.kafka.connect.sink.SinkRecord;
 
 /** Turns a record into one row of COPY input for its target. Chosen once per task, by format. */

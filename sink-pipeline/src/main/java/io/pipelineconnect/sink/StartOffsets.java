@@ -1,5 +1,6 @@
 package io.pipelineconnect.sink;
 
+import io.pipelineconnect.common.KafkaAdminSettings;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
@@ -10,7 +11,6 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -25,10 +25,11 @@ import org.apache.kafka.connect.errors.RetriableException;
 final class StartOffsets implements AutoCloseable {
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
   private final Optional<Map<String, Object>> adminSettings;
-  private Admin admin;
+  private final Optional<KafkaAdminSettings.LazyAdmin> admin;
 
   StartOffsets(Optional<Map<String, Object>> adminSettings) {
     this.adminSettings = adminSettings;
+    this.admin = adminSettings.map(KafkaAdminSettings.LazyAdmin::new);
   }
 
   /** Offsets of the partitions' first (earliest) or next (latest) records. */
@@ -48,7 +49,7 @@ final class StartOffsets implements AutoCloseable {
     partitions.forEach(p -> specs.put(p, earliest ? OffsetSpec.earliest() : OffsetSpec.latest()));
     try {
       Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> result =
-          admin().listOffsets(specs).all().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+          admin.get().get().listOffsets(specs).all().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
       result.forEach((p, info) -> offsets.put(p, info.offset()));
       return offsets;
     } catch (ExecutionException | TimeoutException e) {
@@ -70,7 +71,9 @@ final class StartOffsets implements AutoCloseable {
     }
     try {
       Map<String, TopicDescription> described =
-          admin()
+          admin
+              .get()
+              .get()
               .describeTopics(topics)
               .allTopicNames()
               .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
@@ -88,18 +91,8 @@ final class StartOffsets implements AutoCloseable {
     }
   }
 
-  private Admin admin() {
-    if (admin == null) {
-      admin = Admin.create(adminSettings.get());
-    }
-    return admin;
-  }
-
   @Override
   public void close() {
-    if (admin != null) {
-      admin.close(Duration.ofSeconds(5));
-      admin = null;
-    }
+    admin.ifPresent(KafkaAdminSettings.LazyAdmin::close);
   }
 }

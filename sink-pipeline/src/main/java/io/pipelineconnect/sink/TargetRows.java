@@ -1,6 +1,6 @@
 package io.pipelineconnect.sink;
 
-import io.pipelineconnect.common.RowBuffer;
+import io.pipelineconnect.sink.copy.RowBuffer;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;

@@ -3,9 +3,9 @@ package io.pipelineconnect.sink;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.pipelineconnect.common.CopyOptions;
 import io.pipelineconnect.common.RelationName;
-import io.pipelineconnect.common.RowBuffer;
+import io.pipelineconnect.sink.copy.CopyOptions;
+import io.pipelineconnect.sink.copy.RowBuffer;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.List;

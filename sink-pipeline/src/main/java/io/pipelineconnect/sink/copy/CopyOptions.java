@@ -1,5 +1,6 @@
-package io.pipelineconnect.common;
+package io.pipelineconnect.sink.copy;
 
+import io.pipelineconnect.common.Identifiers;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -47,6 +48,14 @@ public record CopyOptions(
 
   /** The {@code WITH (...)} clause of the COPY statement, literals safely quoted. */
   public String withClause() {
+    return withClause(List.of());
+  }
+
+  /**
+   * The {@code WITH (...)} clause with further options after these (each already quoted), e.g. json
+   * rows' {@code DEFAULT '...'} marker.
+   */
+  public String withClause(List<String> extraOptions) {
     List<String> options = new ArrayList<>();
     options.add("FORMAT " + copyFormat());
     delimiter.ifPresent(d -> options.add("DELIMITER " + Identifiers.quoteLiteral(d)));
@@ -55,6 +64,7 @@ public record CopyOptions(
       escape.ifPresent(e -> options.add("ESCAPE " + Identifiers.quoteLiteral(e)));
     }
     nullString.ifPresent(n -> options.add("NULL " + Identifiers.quoteLiteral(n)));
+    options.addAll(extraOptions);
     return "WITH (" + String.join(", ", options) + ")";
   }
 }

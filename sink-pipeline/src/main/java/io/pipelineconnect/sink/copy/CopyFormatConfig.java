@@ -1,4 +1,4 @@
-package io.pipelineconnect.common;
+package io.pipelineconnect.sink.copy;
 
 import java.util.Map;
 import java.util.Optional;

@@ -1,4 +1,4 @@
-package io.pipelineconnect.common;
+package io.pipelineconnect.sink.copy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
