@@ -3,8 +3,7 @@ package io.pipelineconnect.kinesis;
 import io.pipelineconnect.common.TaskParallelism;
 import io.pipelineconnect.common.Validators;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.format.DateTimeParseException;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.common.config.AbstractConfig;
@@ -24,91 +23,25 @@ public final class KinesisSourceConfig extends AbstractConfig {
   static final String STREAM_GROUP = "Stream";
   static final String READ_GROUP = "Reading";
 
+  // Each key's documentation is in KinesisSourceDocs, under the same name.
   public static final String REGION = "kinesis.region";
-  static final String REGION_DOC =
-      "AWS region of the stream, e.g. us-east-1 (add_endpoint's region).";
-
   public static final String URL = "kinesis.url";
-  static final String URL_DOC =
-      "Endpoint override for a non-AWS Kinesis, e.g. http://localhost:4567 for kinesalite"
-          + " (add_endpoint's url).";
-
   public static final String CREDENTIALS_FILE = "kinesis.credentials.file";
-  static final String CREDENTIALS_FILE_DOC =
-      "AWS credentials file to read instead of the default provider chain (add_endpoint's"
-          + " credfile).";
-
   public static final String CREDENTIALS_PROFILE = "kinesis.credentials.profile";
-  static final String CREDENTIALS_PROFILE_DOC = "Profile of the credentials file to use.";
-
   public static final String ACCESS_KEY_ID = "kinesis.access.key.id";
-  static final String ACCESS_KEY_ID_DOC = "Static access key id (with kinesis.secret.access.key).";
-
   public static final String SECRET_ACCESS_KEY = "kinesis.secret.access.key";
-  static final String SECRET_ACCESS_KEY_DOC = "Static secret access key; never logged.";
-
   public static final String ROLE_ARN = "kinesis.role.arn";
-  static final String ROLE_ARN_DOC =
-      "IAM role to assume (through STS) with the credentials above before reading.";
-
   public static final String CBOR = "kinesis.cbor";
-  static final String CBOR_DOC =
-      "Let the AWS SDK talk CBOR to Kinesis (its default). Turn off only for kinesalite, which"
-          + " misreads CBOR timestamps; this sets the JVM-wide system property aws.cborEnabled.";
-
   public static final String STREAM = "kinesis.stream";
-  static final String STREAM_DOC =
-      "Name of the Kinesis data stream to read (consume_begin's stream).";
-
   public static final String TOPIC = "topic";
-  static final String TOPIC_DOC =
-      "Kafka topic the records go to (the sink then copies it into consume_begin's relation).";
-
   public static final String MARKERS_TOPIC = "kinesis.markers.topic";
-  static final String MARKERS_TOPIC_DOC =
-      "Topic for marker records that carry positions no data record carries (a resolved LATEST"
-          + " start, a shard read to its end), so a restart neither skips nor re-reads. Default:"
-          + " '<topic>.kinesis-markers'.";
-
   public static final String START_OFFSET = "start_offset";
-  static final String START_OFFSET_DOC =
-      "Where a shard with no saved position starts: -2 = TRIM_HORIZON (the oldest record),"
-          + " -1 = LATEST (the end, the default), or an ISO-8601 instant (AT_TIMESTAMP). A saved"
-          + " position always wins; child shards of a reshard always start at TRIM_HORIZON.";
-
   public static final String BATCH_SIZE = "batchsize";
-  static final String BATCH_SIZE_DOC = "GetRecords Limit: most records one call returns (1-10000).";
-
   public static final String IDLE_WAIT_MS = "kinesis.idle.wait.ms";
-  static final String IDLE_WAIT_MS_DOC =
-      "Wait before asking a caught-up shard again. Kinesis allows 5 GetRecords calls per second"
-          + " per shard; the task never calls a shard more often than every 200 ms.";
-
   public static final String SHARD_MONITOR_INTERVAL_MS = "kinesis.shard.monitor.interval.ms";
-  static final String SHARD_MONITOR_INTERVAL_MS_DOC =
-      "How often the connector lists the stream's shards to notice splits and merges.";
-
   public static final String MAX_BACKOFF_MS = "kinesis.max.backoff.ms";
-  static final String MAX_BACKOFF_MS_DOC =
-      "Longest backoff (with jitter) after throttling or a transient error.";
-
   public static final String DEAGGREGATE = "kinesis.deaggregate";
-  static final String DEAGGREGATE_DOC =
-      "Split KPL aggregated records (magic bytes F3 89 9A C2) into their user records, each a"
-          + " Kafka record with its own partition key; an aggregate whose MD5 does not match or"
-          + " that does not parse goes through whole, as KCL does. Off: every Kinesis record is"
-          + " one Kafka record, aggregated or not.";
-
   public static final String OUTSIDE_SHARD = "kinesis.deaggregate.outside.shard";
-  static final String OUTSIDE_SHARD_DOC =
-      "What to do with a user record of a KPL aggregate whose hash key lies outside the hash-key"
-          + " range of the shard the aggregate was read from (after a reshard, an aggregate can"
-          + " straddle the new shards). drop (as KCL): skip it, counted in the metric"
-          + " subrecords-outside-shard-total and logged; right for the KPL, whose retrier puts"
-          + " each such record again into its right shard, where it is read once. deliver: pass"
-          + " it on; right for aggregators that never re-send (AWS's kinesis-aggregation"
-          + " libraries), which KCL's rule makes lose data; with the KPL it delivers those"
-          + " records twice.";
 
   /** What to do with a KPL sub-record whose hash key is outside its shard's range. */
   public enum OutsideShard {
@@ -116,7 +49,10 @@ public final class KinesisSourceConfig extends AbstractConfig {
     DELIVER
   }
 
-  /** Task-only: the shards of this task, as "shard[:parent[:parent]]" entries. */
+  /**
+   * Task-only: the shards of this task, comma-separated, each as {@link ShardInfo#encode()} writes
+   * it ({@code id|closed[|#start:end]|parent|parent}).
+   */
   static final String TASK_SHARDS = "kinesis.task.shards";
 
   /**
@@ -130,20 +66,11 @@ public final class KinesisSourceConfig extends AbstractConfig {
 
   public static final ConfigDef CONFIG_DEF = configDef();
 
-  /** Where a shard without a saved position starts. */
-  sealed interface StartPosition {
-    record TrimHorizon() implements StartPosition {}
-
-    record Latest() implements StartPosition {}
-
-    record AtTimestamp(Instant timestamp) implements StartPosition {}
-  }
-
   private final StartPosition startPosition;
 
   public KinesisSourceConfig(Map<String, String> props) {
     super(CONFIG_DEF, props);
-    startPosition = parseStart(getString(START_OFFSET));
+    startPosition = StartPosition.parse(getString(START_OFFSET));
     boolean hasKey = getString(ACCESS_KEY_ID) != null;
     boolean hasSecret = getPassword(SECRET_ACCESS_KEY) != null;
     if (hasKey != hasSecret) {
@@ -169,7 +96,7 @@ public final class KinesisSourceConfig extends AbstractConfig {
             "us-east-1",
             new ConfigDef.NonEmptyString(),
             Importance.HIGH,
-            REGION_DOC,
+            KinesisSourceDocs.REGION,
             ENDPOINT_GROUP,
             ++order,
             Width.SHORT,
@@ -180,7 +107,7 @@ public final class KinesisSourceConfig extends AbstractConfig {
             null,
             Validators.optionalHttpUrl(),
             Importance.LOW,
-            URL_DOC,
+            KinesisSourceDocs.URL,
             ENDPOINT_GROUP,
             ++order,
             Width.LONG,
@@ -191,7 +118,7 @@ public final class KinesisSourceConfig extends AbstractConfig {
             null,
             Validators.optionalNonBlank(),
             Importance.MEDIUM,
-            CREDENTIALS_FILE_DOC,
+            KinesisSourceDocs.CREDENTIALS_FILE,
             ENDPOINT_GROUP,
             ++order,
             Width.LONG,
@@ -202,7 +129,7 @@ public final class KinesisSourceConfig extends AbstractConfig {
             "default",
             new ConfigDef.NonEmptyString(),
             Importance.LOW,
-            CREDENTIALS_PROFILE_DOC,
+            KinesisSourceDocs.CREDENTIALS_PROFILE,
             ENDPOINT_GROUP,
             ++order,
             Width.SHORT,
@@ -213,7 +140,7 @@ public final class KinesisSourceConfig extends AbstractConfig {
             null,
             Validators.optionalNonBlank(),
             Importance.MEDIUM,
-            ACCESS_KEY_ID_DOC,
+            KinesisSourceDocs.ACCESS_KEY_ID,
             ENDPOINT_GROUP,
             ++order,
             Width.MEDIUM,
@@ -223,7 +150,7 @@ public final class KinesisSourceConfig extends AbstractConfig {
             Type.PASSWORD,
             null,
             Importance.MEDIUM,
-            SECRET_ACCESS_KEY_DOC,
+            KinesisSourceDocs.SECRET_ACCESS_KEY,
             ENDPOINT_GROUP,
             ++order,
             Width.MEDIUM,
@@ -234,7 +161,7 @@ public final class KinesisSourceConfig extends AbstractConfig {
             null,
             Validators.optionalRoleArn(),
             Importance.LOW,
-            ROLE_ARN_DOC,
+            KinesisSourceDocs.ROLE_ARN,
             ENDPOINT_GROUP,
             ++order,
             Width.LONG,
@@ -244,7 +171,7 @@ public final class KinesisSourceConfig extends AbstractConfig {
             Type.BOOLEAN,
             true,
             Importance.LOW,
-            CBOR_DOC,
+            KinesisSourceDocs.CBOR,
             ENDPOINT_GROUP,
             ++order,
             Width.SHORT,
@@ -256,7 +183,7 @@ public final class KinesisSourceConfig extends AbstractConfig {
             ConfigDef.NO_DEFAULT_VALUE,
             new ConfigDef.NonEmptyString(),
             Importance.HIGH,
-            STREAM_DOC,
+            KinesisSourceDocs.STREAM,
             STREAM_GROUP,
             ++order,
             Width.MEDIUM,
@@ -267,7 +194,7 @@ public final class KinesisSourceConfig extends AbstractConfig {
             ConfigDef.NO_DEFAULT_VALUE,
             new ConfigDef.NonEmptyString(),
             Importance.HIGH,
-            TOPIC_DOC,
+            KinesisSourceDocs.TOPIC,
             STREAM_GROUP,
             ++order,
             Width.MEDIUM,
@@ -278,7 +205,7 @@ public final class KinesisSourceConfig extends AbstractConfig {
             null,
             Validators.optionalNonBlank(),
             Importance.LOW,
-            MARKERS_TOPIC_DOC,
+            KinesisSourceDocs.MARKERS_TOPIC,
             STREAM_GROUP,
             ++order,
             Width.MEDIUM,
@@ -287,9 +214,9 @@ public final class KinesisSourceConfig extends AbstractConfig {
             START_OFFSET,
             Type.STRING,
             "-1",
-            new StartValidator(),
+            new StartPosition.Validator(),
             Importance.MEDIUM,
-            START_OFFSET_DOC,
+            KinesisSourceDocs.START_OFFSET,
             STREAM_GROUP,
             ++order,
             Width.MEDIUM,
@@ -301,7 +228,7 @@ public final class KinesisSourceConfig extends AbstractConfig {
             1000,
             ConfigDef.Range.between(1, 10_000),
             Importance.MEDIUM,
-            BATCH_SIZE_DOC,
+            KinesisSourceDocs.BATCH_SIZE,
             READ_GROUP,
             ++order,
             Width.SHORT,
@@ -312,7 +239,7 @@ public final class KinesisSourceConfig extends AbstractConfig {
             1000L,
             ConfigDef.Range.between(200, 60_000),
             Importance.LOW,
-            IDLE_WAIT_MS_DOC,
+            KinesisSourceDocs.IDLE_WAIT_MS,
             READ_GROUP,
             ++order,
             Width.SHORT,
@@ -323,7 +250,7 @@ public final class KinesisSourceConfig extends AbstractConfig {
             30_000L,
             ConfigDef.Range.between(1000, 3_600_000),
             Importance.LOW,
-            SHARD_MONITOR_INTERVAL_MS_DOC,
+            KinesisSourceDocs.SHARD_MONITOR_INTERVAL_MS,
             READ_GROUP,
             ++order,
             Width.SHORT,
@@ -334,7 +261,7 @@ public final class KinesisSourceConfig extends AbstractConfig {
             30_000L,
             ConfigDef.Range.between(100, 600_000),
             Importance.LOW,
-            MAX_BACKOFF_MS_DOC,
+            KinesisSourceDocs.MAX_BACKOFF_MS,
             READ_GROUP,
             ++order,
             Width.SHORT,
@@ -344,7 +271,7 @@ public final class KinesisSourceConfig extends AbstractConfig {
             Type.BOOLEAN,
             true,
             Importance.MEDIUM,
-            DEAGGREGATE_DOC,
+            KinesisSourceDocs.DEAGGREGATE,
             READ_GROUP,
             ++order,
             Width.SHORT,
@@ -355,7 +282,7 @@ public final class KinesisSourceConfig extends AbstractConfig {
             "drop",
             ConfigDef.CaseInsensitiveValidString.in("drop", "deliver"),
             Importance.LOW,
-            OUTSIDE_SHARD_DOC,
+            KinesisSourceDocs.OUTSIDE_SHARD,
             READ_GROUP,
             ++order,
             Width.SHORT,
@@ -365,25 +292,6 @@ public final class KinesisSourceConfig extends AbstractConfig {
     def.defineInternal(TASK_STREAM_CREATED, Type.LONG, null, Importance.LOW);
     def.defineInternal(TASK_INDEX, Type.INT, 0, Importance.LOW);
     return def;
-  }
-
-  static StartPosition parseStart(String value) {
-    String v = value == null ? "-1" : value.trim();
-    if (v.equals("-1") || v.isEmpty()) {
-      return new StartPosition.Latest();
-    }
-    if (v.equals("-2")) {
-      return new StartPosition.TrimHorizon();
-    }
-    try {
-      return new StartPosition.AtTimestamp(Instant.parse(v));
-    } catch (DateTimeParseException e) {
-      throw new ConfigException(
-          START_OFFSET,
-          value,
-          "Use -2 (TRIM_HORIZON, the oldest record), -1 (LATEST) or an ISO-8601 instant such as"
-              + " 2026-01-31T12:00:00Z (AT_TIMESTAMP)");
-    }
   }
 
   public Optional<String> endpointUrl() {
@@ -461,7 +369,7 @@ public final class KinesisSourceConfig extends AbstractConfig {
   }
 
   public OutsideShard outsideShard() {
-    return OutsideShard.valueOf(getString(OUTSIDE_SHARD).toUpperCase(java.util.Locale.ROOT));
+    return OutsideShard.valueOf(getString(OUTSIDE_SHARD).toUpperCase(Locale.ROOT));
   }
 
   int taskIndex() {
@@ -470,17 +378,5 @@ public final class KinesisSourceConfig extends AbstractConfig {
 
   String taskShards() {
     return getString(TASK_SHARDS);
-  }
-
-  static final class StartValidator implements ConfigDef.Validator {
-    @Override
-    public void ensureValid(String name, Object value) {
-      parseStart(value == null ? null : value.toString());
-    }
-
-    @Override
-    public String toString() {
-      return "-2 (TRIM_HORIZON), -1 (LATEST) or an ISO-8601 instant";
-    }
   }
 }

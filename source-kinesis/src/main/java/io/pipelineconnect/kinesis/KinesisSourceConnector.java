@@ -76,7 +76,7 @@ public class KinesisSourceConnector extends SourceConnector {
         // Deleted and created again while read: the tasks' positions belong to the old stream.
         failed(
             new org.apache.kafka.connect.errors.ConnectException(
-                KinesisSourceTask.recreatedMessage(config.stream(), streamCreatedMs, created)));
+                SavedPositions.recreatedMessage(config.stream(), streamCreatedMs, created)));
         return;
       }
       if (!new HashSet<>(current).equals(new HashSet<>(shards))) {

@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.connect.errors.ConnectException;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
+import software.amazon.awssdk.services.kinesis.model.ChildShard;
+import software.amazon.awssdk.services.kinesis.model.HashKeyRange;
 import software.amazon.awssdk.services.kinesis.model.ListShardsRequest;
 import software.amazon.awssdk.services.kinesis.model.ListShardsResponse;
 import software.amazon.awssdk.services.kinesis.model.ResourceNotFoundException;
@@ -71,11 +73,21 @@ final class ShardLister {
     boolean closed =
         shard.sequenceNumberRange() != null
             && shard.sequenceNumberRange().endingSequenceNumber() != null;
-    ShardInfo.HashKeyRange hashKeys =
-        shard.hashKeyRange() == null
-            ? null
-            : ShardInfo.HashKeyRange.of(
-                shard.hashKeyRange().startingHashKey(), shard.hashKeyRange().endingHashKey());
-    return new ShardInfo(shard.shardId(), parents, closed, hashKeys);
+    return new ShardInfo(shard.shardId(), parents, closed, hashKeys(shard.hashKeyRange()));
+  }
+
+  /**
+   * A child shard GetRecords named at a parent's SHARD_END, taken as open: GetRecords does not say,
+   * and a child starts at TRIM_HORIZON, where being closed changes nothing.
+   */
+  static ShardInfo toInfo(ChildShard child) {
+    return new ShardInfo(
+        child.shardId(), child.parentShards(), false, hashKeys(child.hashKeyRange()));
+  }
+
+  private static ShardInfo.HashKeyRange hashKeys(HashKeyRange range) {
+    return range == null
+        ? null
+        : ShardInfo.HashKeyRange.of(range.startingHashKey(), range.endingHashKey());
   }
 }

@@ -23,6 +23,7 @@ final class FakeKinesis implements KinesisClient {
   final Deque<Supplier<GetRecordsResponse>> getRecords = new ConcurrentLinkedDeque<>();
   final Deque<Supplier<ListShardsResponse>> listShards = new ConcurrentLinkedDeque<>();
   final List<GetShardIteratorRequest> iteratorRequests = new CopyOnWriteArrayList<>();
+  final List<GetRecordsRequest> recordsRequests = new CopyOnWriteArrayList<>();
   final List<ListShardsRequest> listRequests = new CopyOnWriteArrayList<>();
   private final AtomicInteger iterators = new AtomicInteger();
 
@@ -42,6 +43,7 @@ final class FakeKinesis implements KinesisClient {
 
   @Override
   public GetRecordsResponse getRecords(GetRecordsRequest request) {
+    recordsRequests.add(request);
     Supplier<GetRecordsResponse> next = getRecords.poll();
     if (next == null) {
       return GetRecordsResponse.builder().nextShardIterator("idle").millisBehindLatest(0L).build();
