@@ -53,6 +53,7 @@ public class EmitterSourceTask extends SourceTask {
     OutboxRelay relay = new OutboxRelay(config.schema());
     buckets = new BucketLocks(config.schema(), config.taskBuckets());
     metrics = EmitterTaskMetrics.create(context, props.getOrDefault("name", "emitter"), buckets);
+    partitionCounts = config.kafkaAdminSettings().map(TopicPartitionCounts::new).orElse(null);
     if (partitionCounts == null) {
       log.warn(
           "kafka.bootstrap.servers is not set: a message for a topic that does not exist cannot"
@@ -60,7 +61,6 @@ public class EmitterSourceTask extends SourceTask {
               + " Set kafka.bootstrap.servers so such messages are marked failed after {} ms.",
           config.missingTopicTimeout().toMillis());
     }
-    partitionCounts = config.kafkaAdminSettings().map(TopicPartitionCounts::new).orElse(null);
     MessageScreen screen =
         new MessageScreen(
             new TopicRefusals(config.topicsAllowed()),

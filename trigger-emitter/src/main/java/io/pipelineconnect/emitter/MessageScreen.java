@@ -18,8 +18,17 @@ import java.util.Set;
  */
 final class MessageScreen {
   private final TopicRefusals topicRefusals;
-  private final TopicPartitionCounts partitionCounts;
+  private final KafkaTopics partitionCounts;
   private final Duration missingTopicTimeout;
+
+  /** What Kafka says of a message's topic: {@link TopicPartitionCounts}, or a fake in tests. */
+  interface KafkaTopics {
+    /** How long Kafka has been seen not to know the topic; empty if it has it or cannot tell. */
+    Optional<Duration> missingFor(String topic);
+
+    /** Why the partition cannot be produced to, if it cannot. */
+    Optional<String> problem(String topic, int partition);
+  }
 
   /** A message that must not be sent, and why. */
   record Refusal(OutboxMessage message, String reason) {}
@@ -32,9 +41,7 @@ final class MessageScreen {
    *     checked against Kafka
    */
   MessageScreen(
-      TopicRefusals topicRefusals,
-      TopicPartitionCounts partitionCounts,
-      Duration missingTopicTimeout) {
+      TopicRefusals topicRefusals, KafkaTopics partitionCounts, Duration missingTopicTimeout) {
     this.topicRefusals = topicRefusals;
     this.partitionCounts = partitionCounts;
     this.missingTopicTimeout = missingTopicTimeout;
