@@ -2,6 +2,7 @@ package io.pipelineconnect.emitter;
 
 import io.pipelineconnect.common.TaskMetricRegistry;
 import java.util.List;
+import org.apache.kafka.common.metrics.Gauge;
 import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.common.metrics.stats.CumulativeCount;
 import org.apache.kafka.common.metrics.stats.CumulativeSum;
@@ -11,19 +12,21 @@ import org.apache.kafka.connect.source.SourceTaskContext;
 /**
  * An emitter task's metrics, in the worker's plugin metrics where it offers them (JMX: {@code
  * kafka.connect:type=plugins,connector=<name>,task=<n>}), else in a registry of the task's own:
- * messages handed to Connect, and messages marked failed in the outbox (never sent), the figure an
- * operator alerts on.
+ * messages handed to Connect, messages marked failed in the outbox (never sent), the figure an
+ * operator alerts on, and how many buckets the task owns (fewer than assigned while another relay,
+ * e.g. a zombie task, still holds their locks).
  */
 final class EmitterTaskMetrics implements AutoCloseable {
   static final String MESSAGES_RATE = "messages-relayed-rate";
   static final String MESSAGES_TOTAL = "messages-relayed-total";
   static final String FAILED_TOTAL = "messages-failed-total";
+  static final String BUCKETS_OWNED = "buckets-owned";
 
   private final TaskMetricRegistry registry;
   private final Sensor relayed;
   private final Sensor failed;
 
-  private EmitterTaskMetrics(TaskMetricRegistry registry) {
+  private EmitterTaskMetrics(TaskMetricRegistry registry, BucketLocks buckets) {
     this.registry = registry;
     relayed = registry.sensor("emitter-relayed");
     relayed.add(
@@ -38,16 +41,24 @@ final class EmitterTaskMetrics implements AutoCloseable {
             "Outbox messages marked failed (refused topic, missing topic or partition, too"
                 + " large): kept in the outbox with failed_reason, never sent."),
         new CumulativeCount());
+    registry.add(
+        registry.name(
+            BUCKETS_OWNED,
+            "Outbox buckets this task relays now, of those assigned to it; the rest wait for"
+                + " another relay's lock."),
+        (Gauge<Integer>) (metricConfig, now) -> buckets.owned().size());
   }
 
   /**
-   * @param buckets the task's buckets: the first names the task's own registry on workers that
-   *     offer no plugin metrics (a task knows no index of its own)
+   * @param buckets the task's buckets: the first assigned names the task's own registry on workers
+   *     that offer no plugin metrics (a task knows no index of its own)
    */
   static EmitterTaskMetrics create(
-      SourceTaskContext context, String connector, List<Integer> buckets) {
-    int task = buckets.isEmpty() ? 0 : buckets.get(0);
-    return new EmitterTaskMetrics(TaskMetricRegistry.forSourceTask(context, connector, task));
+      SourceTaskContext context, String connector, BucketLocks buckets) {
+    List<Integer> assigned = buckets.assigned();
+    int task = assigned.isEmpty() ? 0 : assigned.get(0);
+    return new EmitterTaskMetrics(
+        TaskMetricRegistry.forSourceTask(context, connector, task), buckets);
   }
 
   void relayed(int messages) {

@@ -2,6 +2,8 @@ package io.pipelineconnect.emitter;
 
 import java.util.Map;
 import java.util.TreeMap;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.source.SourceRecord;
 
 /** A message claimed from the outbox, with the position Connect stores as its source offset. */
 record OutboxMessage(
@@ -30,6 +32,22 @@ record OutboxMessage(
     offset.put(BATCH_KEY, batch);
     offset.put(ID_KEY, id);
     return offset;
+  }
+
+  /**
+   * The record Connect produces: the outbox's raw bytes as optional bytes, to the topic and (when
+   * the caller named one) partition, under the bucket's source partition of the outbox's schema.
+   */
+  SourceRecord toSourceRecord(String schema) {
+    return new SourceRecord(
+        sourcePartition(schema, bucket),
+        sourceOffset(),
+        topic,
+        partition,
+        Schema.OPTIONAL_BYTES_SCHEMA,
+        key,
+        Schema.OPTIONAL_BYTES_SCHEMA,
+        value);
   }
 
   /** A committed position read back from Connect's offsets. */

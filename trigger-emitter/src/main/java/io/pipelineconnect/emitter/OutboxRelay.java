@@ -4,14 +4,18 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
 
 /**
  * The relay's SQL against the outbox: claim the next committed messages of some buckets, find
- * claimed ones whose delivery is not confirmed, and delete the ones Connect has committed.
+ * claimed ones whose delivery is not confirmed, delete the ones Connect has committed, mark failed
+ * the ones that must not be sent, and LISTEN for the NOTIFY of new ones.
  *
  * <p>What was relayed is tracked by state (a row's relay batch), not by a high-water mark: a
  * message whose transaction commits late, with an id below ones already relayed, is still found.
@@ -159,6 +163,29 @@ final class OutboxRelay {
       fail.executeUpdate();
     }
     connection.commit();
+  }
+
+  /** Starts or stops listening for the NOTIFY of new messages (emitter.notify); commits. */
+  void listen(Connection connection, boolean listen) throws SQLException {
+    try (Statement statement = connection.createStatement()) {
+      statement.execute((listen ? "LISTEN " : "UNLISTEN ") + schema + "_outbox");
+    }
+    connection.commit();
+    if (!listen) {
+      // Drop what arrived meanwhile: pgjdbc keeps notifications until asked for them.
+      connection.unwrap(PGConnection.class).getNotifications();
+    }
+  }
+
+  /**
+   * Waits until a NOTIFY arrives on a listening connection, or the timeout passes.
+   *
+   * @return how many notifications arrived
+   */
+  int awaitNotifications(Connection connection, Duration timeout) throws SQLException {
+    PGNotification[] notifications =
+        connection.unwrap(PGConnection.class).getNotifications((int) timeout.toMillis());
+    return notifications == null ? 0 : notifications.length;
   }
 
   private static OutboxMessage read(ResultSet rs, long batch) throws SQLException {

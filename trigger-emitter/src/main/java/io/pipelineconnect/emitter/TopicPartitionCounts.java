@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * most once per {@link #REFRESH} per topic. A topic Kafka does not know yet (it may be created
  * automatically on the first send) is not judged.
  */
-final class TopicPartitionCounts implements AutoCloseable {
+final class TopicPartitionCounts implements MessageScreen.KafkaTopics, AutoCloseable {
   static final Duration REFRESH = Duration.ofSeconds(10);
   private static final Duration TIMEOUT = Duration.ofSeconds(10);
   static final Duration UNREACHABLE_PAUSE = Duration.ofSeconds(60);
@@ -50,7 +50,8 @@ final class TopicPartitionCounts implements AutoCloseable {
    * How long Kafka has been seen not to know the topic, or empty if it has the topic now. A missing
    * topic is asked about again at most once per {@link #MISSING_RECHECK}.
    */
-  Optional<Duration> missingFor(String topic) {
+  @Override
+  public Optional<Duration> missingFor(String topic) {
     if (counts.containsKey(topic)) {
       return Optional.empty();
     }
@@ -87,7 +88,8 @@ final class TopicPartitionCounts implements AutoCloseable {
   }
 
   /** Why the partition cannot be produced to, if it cannot; empty when it exists or is unknown. */
-  Optional<String> problem(String topic, int partition) {
+  @Override
+  public Optional<String> problem(String topic, int partition) {
     Known known = counts.get(topic);
     if (known == null
         || (partition >= known.partitions()

@@ -3,7 +3,9 @@ package io.pipelineconnect.emitter;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Map;
+import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.json.JsonConverter;
+import org.apache.kafka.connect.source.SourceRecord;
 import org.junit.jupiter.api.Test;
 
 class OutboxMessageTest {
@@ -18,5 +20,36 @@ class OutboxMessageTest {
     byte[] key = converter.fromConnectData("t", null, OutboxMessage.sourcePartition("s", 3));
     Object readBack = converter.toConnectData("t", key).value();
     assertThat(converter.fromConnectData("t", null, readBack)).isEqualTo(key);
+  }
+
+  @Test
+  void aMessageBecomesARecordOfItsRawBytesUnderItsBucketAndPosition() {
+    byte[] key = {1, 2};
+    byte[] value = {3};
+    SourceRecord record = new OutboxMessage(42, 7, 9, "users", 2, key, value).toSourceRecord("s");
+    assertThat(record.sourcePartition()).isEqualTo(Map.of("schema", "s", "bucket", 7));
+    assertThat(record.sourceOffset()).isEqualTo(Map.of("batch", 9L, "id", 42L));
+    assertThat(record.topic()).isEqualTo("users");
+    assertThat(record.kafkaPartition()).isEqualTo(2);
+    assertThat(record.keySchema()).isEqualTo(Schema.OPTIONAL_BYTES_SCHEMA);
+    assertThat(record.key()).isSameAs(key);
+    assertThat(record.valueSchema()).isEqualTo(Schema.OPTIONAL_BYTES_SCHEMA);
+    assertThat(record.value()).isSameAs(value);
+  }
+
+  @Test
+  void aMessageWithoutPartitionOrKeyLeavesThePartitionToKafka() {
+    SourceRecord record = new OutboxMessage(1, 0, 1, "t", null, null, null).toSourceRecord("s");
+    assertThat(record.kafkaPartition()).isNull();
+    assertThat(record.key()).isNull();
+    assertThat(record.value()).isNull();
+  }
+
+  @Test
+  void aCommittedPositionIsReadBackFromTheOffsetWhateverNumberTypeConnectGivesBack() {
+    assertThat(OutboxMessage.Position.fromOffset(Map.of("batch", 3, "id", 5L)))
+        .isEqualTo(new OutboxMessage.Position(3, 5));
+    assertThat(OutboxMessage.Position.fromOffset(null)).isNull();
+    assertThat(OutboxMessage.Position.fromOffset(Map.of("batch", 3))).isNull();
   }
 }
