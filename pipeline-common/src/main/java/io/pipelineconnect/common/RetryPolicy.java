@@ -9,6 +9,7 @@ import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigDef.Width;
 import org.apache.kafka.common.utils.ExponentialBackoff;
+import org.apache.kafka.connect.errors.ConnectException;
 
 /**
  * How often, and after how long, a task retries after a database error: {@code max.retries} retries
@@ -40,14 +41,39 @@ public final class RetryPolicy {
   }
 
   RetryPolicy(int maxRetries, Duration initialBackoff, double jitter) {
+    this(maxRetries, initialBackoff, MAX_BACKOFF, jitter);
+  }
+
+  private RetryPolicy(int maxRetries, Duration initialBackoff, Duration maxBackoff, double jitter) {
     this.maxRetries = maxRetries;
     // Kafka's own backoff (KIP-580), the one its clients use: 0 ms stays 0 ms.
     this.backoff =
         new ExponentialBackoff(
             initialBackoff.toMillis(),
             2,
-            Math.max(initialBackoff.toMillis(), MAX_BACKOFF.toMillis()),
+            Math.max(initialBackoff.toMillis(), maxBackoff.toMillis()),
             jitter);
+  }
+
+  /**
+   * For calls a service throttles (Kinesis's per-shard limits): throttling is flow control, not a
+   * failure to give up on, so the retries have no bound; each wait is the doubling, up to {@code
+   * maxBackoff}, with full jitter (anywhere from none to twice), so readers throttled together
+   * spread out.
+   */
+  public static RetryPolicy throttled(Duration initialBackoff, Duration maxBackoff) {
+    Duration first = initialBackoff.compareTo(maxBackoff) > 0 ? maxBackoff : initialBackoff;
+    return new RetryPolicy(Integer.MAX_VALUE, first, maxBackoff, 1.0);
+  }
+
+  /**
+   * The exception that fails the task once the retries are used up.
+   *
+   * @param failed what failed, as the message's start: "Failed writing 3 records into db"
+   */
+  public ConnectException givingUp(String failed, Exception cause) {
+    return new ConnectException(
+        failed + " after " + maxRetries + " retries: " + cause.getMessage(), cause);
   }
 
   /**

@@ -38,6 +38,27 @@ class RetryPolicyTest {
   }
 
   @Test
+  void throttledCallsRetryWithoutABoundWithFullJitterUnderTheCeiling() {
+    RetryPolicy policy = RetryPolicy.throttled(Duration.ofMillis(200), Duration.ofSeconds(5));
+    for (int i = 0; i < 1_000; i++) {
+      long wait = policy.failed().orElseThrow();
+      assertThat(wait).isBetween(0L, 5_000L);
+    }
+    policy.succeeded();
+    assertThat(policy.failed().orElseThrow()).isBetween(0L, 400L);
+    // A ceiling under the first wait caps it.
+    assertThat(RetryPolicy.throttled(Duration.ofMillis(200), Duration.ofMillis(100)).failed())
+        .hasValue(100);
+  }
+
+  @Test
+  void givingUpNamesWhatFailedAndHowOftenItWasRetried() {
+    RetryPolicy policy = new RetryPolicy(3, Duration.ofMillis(1));
+    assertThat(policy.givingUp("Failed writing into db", new Exception("gone")))
+        .hasMessage("Failed writing into db after 3 retries: gone");
+  }
+
+  @Test
   void aSuccessStartsTheCountAgainAndZeroRetriesFailsAtOnce() {
     RetryPolicy policy = new RetryPolicy(1, Duration.ofMillis(10), 0);
     assertThat(policy.failed()).hasValue(10);

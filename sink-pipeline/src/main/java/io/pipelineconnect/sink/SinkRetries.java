@@ -68,16 +68,7 @@ final class SinkRetries {
   RuntimeException failed(String what, Exception e) {
     OptionalLong backoff = policy.failed();
     if (backoff.isEmpty()) {
-      return new ConnectException(
-          "Failed "
-              + what
-              + " into "
-              + database
-              + " after "
-              + policy.maxRetries()
-              + " retries: "
-              + e.getMessage(),
-          e);
+      return policy.givingUp("Failed " + what + " into " + database, e);
     }
     log.warn(
         "Failed {} (attempt {} of {}), retrying in {} ms: {}",

@@ -1,9 +1,10 @@
 package io.pipelineconnect.kinesis;
 
+import io.pipelineconnect.common.RetryPolicy;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,7 +55,9 @@ final class ShardReader {
   private String iterator;
   private ShardPosition position;
   private long nextCallAtMs;
-  private int failures;
+
+  /** Kinesis throttles and fails transiently: the shared policy, without a bound, paces retries. */
+  private final RetryPolicy backoff;
 
   /**
    * A reader from {@code saved} (null: where start_offset says, or from its beginning for a {@code
@@ -75,6 +78,8 @@ final class ShardReader {
     this.config = config;
     this.deaggregator = deaggregator;
     this.metrics = metrics;
+    this.backoff =
+        RetryPolicy.throttled(Duration.ofMillis(MIN_CALL_INTERVAL_MS), config.maxBackoff());
   }
 
   ShardInfo shard() {
@@ -168,7 +173,7 @@ final class ShardReader {
       iterator = null;
       succeeded(now, 0);
     } catch (ProvisionedThroughputExceededException | LimitExceededException e) {
-      backOff(config.maxBackoff().toMillis(), now);
+      backOff(now);
       log.debug("Throttled on shard {}; retrying at {}", shard.id(), nextCallAtMs);
     } catch (ResourceNotFoundException e) {
       throw new ConnectException(
@@ -187,10 +192,10 @@ final class ShardReader {
                 + "): check kinesis.access.key.id / kinesis.credentials.file / kinesis.role.arn",
             e);
       }
-      backOff(config.maxBackoff().toMillis(), now);
+      backOff(now);
       log.warn("Kinesis error on shard {}, backing off: {}", shard.id(), e.getMessage());
     } catch (SdkClientException e) {
-      backOff(config.maxBackoff().toMillis(), now);
+      backOff(now);
       log.warn("Could not reach Kinesis for shard {}, backing off: {}", shard.id(), e.getMessage());
     }
     return new Page(out, List.of());
@@ -270,11 +275,9 @@ final class ShardReader {
         || code.equals("ExpiredTokenException");
   }
 
-  /** Schedules the next call after a failure: exponential backoff with full jitter. */
-  private void backOff(long maxBackoffMs, long nowMs) {
-    failures++;
-    long ceiling = Math.min(maxBackoffMs, MIN_CALL_INTERVAL_MS << Math.min(16, failures));
-    nextCallAtMs = nowMs + MIN_CALL_INTERVAL_MS + ThreadLocalRandom.current().nextLong(ceiling);
+  /** Schedules the next call after a failure: the call interval, then the jittered backoff. */
+  private void backOff(long nowMs) {
+    nextCallAtMs = nowMs + MIN_CALL_INTERVAL_MS + backoff.failed().orElseThrow();
   }
 
   /**
@@ -286,7 +289,7 @@ final class ShardReader {
   }
 
   private void succeeded(long nowMs, long waitMs) {
-    failures = 0;
+    backoff.succeeded();
     nextCallAtMs = nowMs + Math.max(MIN_CALL_INTERVAL_MS, waitMs);
   }
 }

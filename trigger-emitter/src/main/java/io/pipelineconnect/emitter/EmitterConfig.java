@@ -1,6 +1,7 @@
 package io.pipelineconnect.emitter;
 
 import io.pipelineconnect.common.ConfigLog;
+import io.pipelineconnect.common.KafkaAdminSettings;
 import io.pipelineconnect.common.PostgresConnectionConfig;
 import io.pipelineconnect.common.RetryPolicy;
 import io.pipelineconnect.common.Validators;
@@ -76,13 +77,7 @@ public final class EmitterConfig extends AbstractConfig {
           + " 0 deletes them as soon as their offsets are committed.";
   static final long RETENTION_MS_DEFAULT = 0;
 
-  public static final String KAFKA_BOOTSTRAP_SERVERS = "kafka.bootstrap.servers";
-  static final String KAFKA_BOOTSTRAP_SERVERS_DOC =
-      "Kafka bootstrap servers the task asks how many partitions a topic has (a task cannot see"
-          + " its worker's), so a message naming a partition its topic lacks is marked failed in"
-          + " the outbox, with the reason, instead of failing the task on every restart. Unset:"
-          + " such a message fails the task, naming it. Further admin-client settings (security)"
-          + " take the prefix 'kafka.', e.g. kafka.security.protocol.";
+  public static final String KAFKA_BOOTSTRAP_SERVERS = KafkaAdminSettings.BOOTSTRAP_SERVERS;
 
   public static final String TOPICS_ALLOWED = "emitter.topics.allowed";
   static final String TOPICS_ALLOWED_DOC =
@@ -226,18 +221,16 @@ public final class EmitterConfig extends AbstractConfig {
             RELAY_GROUP,
             ++order,
             Width.SHORT,
-            "Retention of relayed messages (ms)")
-        .define(
-            KAFKA_BOOTSTRAP_SERVERS,
-            Type.STRING,
-            null,
-            Importance.MEDIUM,
-            KAFKA_BOOTSTRAP_SERVERS_DOC,
-            RELAY_GROUP,
-            ++order,
-            Width.LONG,
-            "Kafka bootstrap servers")
-        .define(
+            "Retention of relayed messages (ms)");
+    KafkaAdminSettings.define(
+        def,
+        "Kafka bootstrap servers the task asks how many partitions a topic has (a task cannot see"
+            + " its worker's), so a message naming a partition its topic lacks is marked failed in"
+            + " the outbox, with the reason, instead of failing the task on every restart. Unset:"
+            + " such a message fails the task, naming it.",
+        RELAY_GROUP,
+        ++order);
+    def.define(
             MISSING_TOPIC_TIMEOUT_MS,
             Type.LONG,
             MISSING_TOPIC_TIMEOUT_MS_DEFAULT,
@@ -322,12 +315,7 @@ public final class EmitterConfig extends AbstractConfig {
 
   /** Admin-client settings for partition counts, when kafka.bootstrap.servers is set. */
   public Optional<Map<String, Object>> kafkaAdminSettings() {
-    if (getString(KAFKA_BOOTSTRAP_SERVERS) == null) {
-      return Optional.empty();
-    }
-    Map<String, Object> settings = originalsWithPrefix("kafka.");
-    settings.put("bootstrap.servers", getString(KAFKA_BOOTSTRAP_SERVERS));
-    return Optional.of(settings);
+    return KafkaAdminSettings.from(this);
   }
 
   /** The buckets assigned to this task. */

@@ -4,7 +4,6 @@ import io.pipelineconnect.common.RetryPolicy;
 import java.sql.SQLException;
 import java.util.OptionalLong;
 import java.util.function.BooleanSupplier;
-import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.errors.RetriableException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,14 +48,7 @@ final class RelayRetries {
   RuntimeException failed(SQLException e) throws InterruptedException {
     OptionalLong backoff = policy.failed();
     if (backoff.isEmpty()) {
-      return new ConnectException(
-          "Could not read the outbox in "
-              + database
-              + " after "
-              + policy.maxRetries()
-              + " retries: "
-              + e.getMessage(),
-          e);
+      return policy.givingUp("Could not read the outbox in " + database, e);
     }
     // Connect calls poll() again at once after a RetriableException: the backoff is here.
     log.warn(

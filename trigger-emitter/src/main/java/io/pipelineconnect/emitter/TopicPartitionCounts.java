@@ -1,5 +1,6 @@
 package io.pipelineconnect.emitter;
 
+import io.pipelineconnect.common.KafkaAdminSettings;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -9,7 +10,6 @@ import java.util.OptionalInt;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.connect.errors.RetriableException;
@@ -31,9 +31,8 @@ final class TopicPartitionCounts implements MessageScreen.KafkaTopics, AutoClose
   private static final Logger log = LoggerFactory.getLogger(TopicPartitionCounts.class);
   private long unreachableUntilNanos = Long.MIN_VALUE;
 
-  private final Map<String, Object> adminSettings;
   private final Map<String, Known> counts = new HashMap<>();
-  private Admin admin;
+  private final KafkaAdminSettings.LazyAdmin admin;
 
   private record Known(int partitions, long askedNanos) {}
 
@@ -43,7 +42,7 @@ final class TopicPartitionCounts implements MessageScreen.KafkaTopics, AutoClose
   private final Map<String, Missing> missingSince = new HashMap<>();
 
   TopicPartitionCounts(Map<String, Object> adminSettings) {
-    this.adminSettings = adminSettings;
+    this.admin = new KafkaAdminSettings.LazyAdmin(adminSettings);
   }
 
   /**
@@ -118,7 +117,8 @@ final class TopicPartitionCounts implements MessageScreen.KafkaTopics, AutoClose
   private OptionalInt ask(String topic) {
     try {
       TopicDescription description =
-          admin()
+          admin
+              .get()
               .describeTopics(List.of(topic))
               .allTopicNames()
               .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
@@ -137,18 +137,8 @@ final class TopicPartitionCounts implements MessageScreen.KafkaTopics, AutoClose
     }
   }
 
-  private Admin admin() {
-    if (admin == null) {
-      admin = Admin.create(adminSettings);
-    }
-    return admin;
-  }
-
   @Override
   public void close() {
-    if (admin != null) {
-      admin.close(Duration.ofSeconds(5));
-      admin = null;
-    }
+    admin.close();
   }
 }
