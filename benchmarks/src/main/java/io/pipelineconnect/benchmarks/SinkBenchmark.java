@@ -56,6 +56,14 @@ public final class SinkBenchmark {
    */
   private static final String FORMAT = System.getProperty("benchmark.sink.format", "text");
 
+  /**
+   * With format=json: {@code json} (the default) has the worker's JsonConverter build Structs;
+   * {@code bytes} hands the sink the same messages through the ByteArrayConverter, for its reader
+   * of JsonConverter's envelope (no Struct).
+   */
+  private static final boolean ENVELOPE_FROM_BYTES =
+      System.getProperty("benchmark.sink.converter", "json").equals("bytes");
+
   private static final String COLUMNS = "(id bigint, at timestamptz, name text, value float8)";
 
   public static void main(String[] args) throws Exception {
@@ -96,7 +104,11 @@ public final class SinkBenchmark {
               + rows
               + " narrow rows (bigint, timestamptz, text, float8), sink format "
               + FORMAT
-              + (FORMAT.equals("text") ? " (raw lines)" : " (Structs from JsonConverter)")
+              + (FORMAT.equals("text")
+                  ? " (raw lines)"
+                  : ENVELOPE_FROM_BYTES
+                      ? " (JsonConverter messages read from bytes, no Struct)"
+                      : " (Structs from JsonConverter)")
               + ", topics "
               + System.getProperty("benchmark.compression", "lz4")
               + "-compressed");
@@ -255,8 +267,11 @@ public final class SinkBenchmark {
             ? ""
             : ", \"format\": \""
                 + FORMAT
-                + "\", \"value.converter\": \"org.apache.kafka.connect.json.JsonConverter\","
-                + " \"value.converter.schemas.enable\": \"true\"")
+                + (ENVELOPE_FROM_BYTES
+                    ? "\", \"value.converter\":"
+                        + " \"org.apache.kafka.connect.converters.ByteArrayConverter\""
+                    : "\", \"value.converter\": \"org.apache.kafka.connect.json.JsonConverter\","
+                        + " \"value.converter.schemas.enable\": \"true\""))
         + "}";
   }
 

@@ -33,7 +33,10 @@ import org.apache.kafka.connect.sink.SinkRecord;
  * <p>Into a target with a single json/jsonb column, each whole message lands in it (what
  * pipeline_kafka's json format did). Otherwise each top-level key goes to the column of that name:
  * unknown keys are ignored, missing keys become the column default (PostgreSQL 16+, whose COPY has
- * a DEFAULT marker) or NULL, and nested objects and arrays are written as JSON text.
+ * a DEFAULT marker) or NULL, and nested objects and arrays are written as JSON text. A message
+ * holding JsonConverter's envelope ({@code {"schema":…,"payload":…}}, read with the
+ * ByteArrayConverter) is read by {@link JsonEnvelope}: the payload's fields, rendered by the
+ * schema's logical types, without a Struct.
  */
 final class JsonRowEncoder implements RowEncoder {
   /**
@@ -47,6 +50,7 @@ final class JsonRowEncoder implements RowEncoder {
       DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(ZoneOffset.UTC);
 
   private final boolean serverHasCopyDefault;
+  private final JsonEnvelope envelope = new JsonEnvelope();
 
   JsonRowEncoder(boolean serverHasCopyDefault) {
     this.serverHasCopyDefault = serverHasCopyDefault;
@@ -133,8 +137,14 @@ final class JsonRowEncoder implements RowEncoder {
   }
 
   /** The top-level fields of the message, by name; null for an empty message. */
-  private static Map<String, Object> fieldsOf(Object value) throws IOException, BadRecordException {
+  private Map<String, Object> fieldsOf(Object value) throws IOException, BadRecordException {
     if (value instanceof byte[] || value instanceof String) {
+      byte[] raw =
+          value instanceof byte[] bytes ? bytes : ((String) value).getBytes(StandardCharsets.UTF_8);
+      if (JsonEnvelope.isEnvelope(raw)) {
+        // JsonConverter's schema and payload, read without building a Struct.
+        return envelope.fields(raw);
+      }
       String text =
           value instanceof byte[] bytes
               ? new String(bytes, StandardCharsets.UTF_8)

@@ -1,0 +1,196 @@
+package io.pipelineconnect.sink;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.Map;
+
+/**
+ * Reads JsonConverter's {@code {"schema":…,"payload":…}} envelope straight from a message's bytes,
+ * for {@code format=json} with the ByteArrayConverter: no Struct is built, and the schema, which
+ * for narrow rows is longer than the payload, is parsed once and then only compared byte for byte
+ * with the next message's.
+ *
+ * <p>Each payload field becomes the text COPY reads for its column, rendered as the Struct path
+ * renders it: Timestamp, Date and Time as ISO text, Decimal (base64 or numeric) as a plain number,
+ * bytes as {@code \x} hex, nested structs, maps and arrays as JSON text (their own logical types
+ * stay in JsonConverter's JSON form there).
+ */
+final class JsonEnvelope {
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final JsonFactory FACTORY = MAPPER.getFactory();
+  private static final byte[] SCHEMA_KEY = "{\"schema\":".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] PAYLOAD_KEY = ",\"payload\":".getBytes(StandardCharsets.US_ASCII);
+  private static final DateTimeFormatter TIME =
+      DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(ZoneOffset.UTC);
+
+  /** How a payload field is rendered, from its schema. */
+  private sealed interface Kind {}
+
+  private record Plain() implements Kind {}
+
+  private record LogicalTimestamp() implements Kind {}
+
+  private record LogicalDate() implements Kind {}
+
+  private record LogicalTime() implements Kind {}
+
+  private record LogicalDecimal(int scale) implements Kind {}
+
+  private record Bytes() implements Kind {}
+
+  private record Nested() implements Kind {}
+
+  private static final Kind PLAIN = new Plain();
+
+  /** The last schema seen, as its bytes, and the field kinds it gives. */
+  private byte[] lastSchema;
+
+  private Map<String, Kind> lastKinds;
+
+  private final Map<String, Object> fields = new HashMap<>();
+
+  /** Whether the message is a JsonConverter envelope: it starts with {@code {"schema":}. */
+  static boolean isEnvelope(byte[] message) {
+    return startsWith(message, 0, SCHEMA_KEY);
+  }
+
+  /**
+   * The payload's fields by name, each as the text COPY reads (null for SQL NULL), in a map reused
+   * for the next message; null when the payload is null (nothing to write).
+   *
+   * @throws BadRecordException when the envelope is malformed or its schema is not a struct
+   */
+  Map<String, Object> fields(byte[] message) throws IOException, BadRecordException {
+    int payloadStart = payloadStart(message);
+    // Closed, so the field names it read go back to the factory's symbol table: a parser left
+    // open made every message intern its names again (a tenth of the task's CPU, JFR).
+    try (JsonParser payload =
+        FACTORY.createParser(message, payloadStart, message.length - payloadStart)) {
+      JsonToken first = payload.nextToken();
+      if (first == JsonToken.VALUE_NULL) {
+        return null;
+      }
+      if (first != JsonToken.START_OBJECT) {
+        throw new BadRecordException("The envelope's payload is not an object but " + first);
+      }
+      // One map reused: the caller reads it before the next message.
+      fields.clear();
+      while (payload.nextToken() == JsonToken.FIELD_NAME) {
+        String name = payload.currentName();
+        JsonToken token = payload.nextToken();
+        fields.put(name, render(payload, token, lastKinds.getOrDefault(name, PLAIN)));
+      }
+      return fields;
+    }
+  }
+
+  /** Where the payload value starts; parses the schema when it differs from the last one. */
+  private int payloadStart(byte[] message) throws IOException, BadRecordException {
+    int schemaStart = SCHEMA_KEY.length;
+    byte[] known = lastSchema;
+    if (known != null) {
+      int end = schemaStart + known.length;
+      if (end <= message.length
+          && Arrays.equals(message, schemaStart, end, known, 0, known.length)
+          && startsWith(message, end, PAYLOAD_KEY)) {
+        return end + PAYLOAD_KEY.length;
+      }
+    }
+    int end;
+    try (JsonParser parser =
+        FACTORY.createParser(message, schemaStart, message.length - schemaStart)) {
+      if (parser.nextToken() != JsonToken.START_OBJECT) {
+        throw new BadRecordException("The envelope's schema is not an object");
+      }
+      parser.skipChildren();
+      end = schemaStart + (int) parser.currentLocation().getByteOffset();
+    }
+    if (!startsWith(message, end, PAYLOAD_KEY)) {
+      throw new BadRecordException("Expected \"payload\" right after the envelope's schema");
+    }
+    JsonNode schema = MAPPER.readTree(message, schemaStart, end - schemaStart);
+    lastKinds = kinds(schema);
+    lastSchema = Arrays.copyOfRange(message, schemaStart, end);
+    return end + PAYLOAD_KEY.length;
+  }
+
+  private static Map<String, Kind> kinds(JsonNode schema) throws BadRecordException {
+    if (!"struct".equals(schema.path("type").asText())) {
+      throw new BadRecordException(
+          "format=json writes an envelope whose schema is a struct, got type "
+              + schema.path("type").asText());
+    }
+    Map<String, Kind> kinds = new HashMap<>();
+    for (JsonNode field : schema.path("fields")) {
+      kinds.put(field.path("field").asText(), kind(field));
+    }
+    return kinds;
+  }
+
+  private static Kind kind(JsonNode field) {
+    String logical = field.path("name").asText("");
+    switch (logical) {
+      case "org.apache.kafka.connect.data.Timestamp":
+        return new LogicalTimestamp();
+      case "org.apache.kafka.connect.data.Date":
+        return new LogicalDate();
+      case "org.apache.kafka.connect.data.Time":
+        return new LogicalTime();
+      case "org.apache.kafka.connect.data.Decimal":
+        return new LogicalDecimal(field.path("parameters").path("scale").asInt(0));
+      default:
+        break;
+    }
+    return switch (field.path("type").asText()) {
+      case "bytes" -> new Bytes();
+      case "struct", "map", "array" -> new Nested();
+      default -> PLAIN;
+    };
+  }
+
+  private static String render(JsonParser p, JsonToken token, Kind kind) throws IOException {
+    if (token == JsonToken.VALUE_NULL) {
+      return null;
+    }
+    if (token == JsonToken.START_OBJECT || token == JsonToken.START_ARRAY) {
+      return MAPPER.writeValueAsString(MAPPER.readTree(p));
+    }
+    if (kind instanceof LogicalTimestamp) {
+      return Instant.ofEpochMilli(p.getLongValue()).toString();
+    }
+    if (kind instanceof LogicalDate) {
+      return LocalDate.ofEpochDay(p.getLongValue()).toString();
+    }
+    if (kind instanceof LogicalTime) {
+      return TIME.format(Instant.ofEpochMilli(p.getLongValue()));
+    }
+    if (kind instanceof LogicalDecimal decimal && token == JsonToken.VALUE_STRING) {
+      byte[] unscaled = Base64.getDecoder().decode(p.getText());
+      return new BigDecimal(new BigInteger(unscaled), decimal.scale()).toPlainString();
+    }
+    if (kind instanceof Bytes && token == JsonToken.VALUE_STRING) {
+      return "\\x" + HexFormat.of().formatHex(Base64.getDecoder().decode(p.getText()));
+    }
+    return p.getText();
+  }
+
+  private static boolean startsWith(byte[] bytes, int at, byte[] prefix) {
+    return at + prefix.length <= bytes.length
+        && Arrays.equals(bytes, at, at + prefix.length, prefix, 0, prefix.length);
+  }
+}

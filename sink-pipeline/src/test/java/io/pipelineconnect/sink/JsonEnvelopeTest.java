@@ -1,0 +1,141 @@
+package io.pipelineconnect.sink;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.pipelineconnect.common.RelationName;
+import io.pipelineconnect.sink.copy.RowBuffer;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.connect.data.Date;
+import org.apache.kafka.connect.data.Decimal;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.SchemaAndValue;
+import org.apache.kafka.connect.data.SchemaBuilder;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.data.Time;
+import org.apache.kafka.connect.data.Timestamp;
+import org.apache.kafka.connect.json.JsonConverter;
+import org.apache.kafka.connect.sink.SinkRecord;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The envelope read from bytes must give the rows the Struct path gives for the same message, as
+ * Kafka's own JsonConverter writes and reads it.
+ */
+class JsonEnvelopeTest {
+  private static final Schema NESTED =
+      SchemaBuilder.struct().field("k", Schema.STRING_SCHEMA).optional().build();
+  private static final Schema SCHEMA =
+      SchemaBuilder.struct()
+          .name("row")
+          .field("id", Schema.INT64_SCHEMA)
+          .field("small", Schema.INT16_SCHEMA)
+          .field("at", Timestamp.SCHEMA)
+          .field("day", Date.SCHEMA)
+          .field("clock", Time.SCHEMA)
+          .field("amount", Decimal.builder(3).optional().build())
+          .field("name", Schema.OPTIONAL_STRING_SCHEMA)
+          .field("value", Schema.FLOAT64_SCHEMA)
+          .field("flag", Schema.BOOLEAN_SCHEMA)
+          .field("blob", Schema.OPTIONAL_BYTES_SCHEMA)
+          .field("inner", NESTED)
+          .field("tags", SchemaBuilder.array(Schema.STRING_SCHEMA).optional().build())
+          .build();
+  private static final TargetTable TABLE =
+      new TargetTable(
+          RelationName.of("t"),
+          false,
+          List.of(
+              new TargetTable.Column("id", "bigint", false),
+              new TargetTable.Column("small", "smallint", false),
+              new TargetTable.Column("at", "timestamp with time zone", false),
+              new TargetTable.Column("day", "date", false),
+              new TargetTable.Column("clock", "time without time zone", false),
+              new TargetTable.Column("amount", "numeric", false),
+              new TargetTable.Column("name", "text", false),
+              new TargetTable.Column("value", "double precision", false),
+              new TargetTable.Column("flag", "boolean", false),
+              new TargetTable.Column("blob", "bytea", false),
+              new TargetTable.Column("inner", "jsonb", false),
+              new TargetTable.Column("tags", "jsonb", false),
+              new TargetTable.Column("absent", "text", false)));
+
+  private final JsonConverter converter = new JsonConverter();
+
+  JsonEnvelopeTest() {
+    converter.configure(Map.of("schemas.enable", "true"), false);
+  }
+
+  private static Struct row(long id, String name, BigDecimal amount, byte[] blob) {
+    return new Struct(SCHEMA)
+        .put("id", id)
+        .put("small", (short) -7)
+        .put("at", new java.util.Date(1_700_000_000_123L + id))
+        .put("day", new java.util.Date(86_400_000L * (19_000 + id)))
+        .put("clock", new java.util.Date(45_296_789L))
+        .put("amount", amount)
+        .put("name", name)
+        .put("value", id + 0.25)
+        .put("flag", id % 2 == 0)
+        .put("blob", blob)
+        .put("inner", new Struct(NESTED).put("k", "v\t" + id))
+        .put("tags", List.of("a", "b\"c"));
+  }
+
+  private static String encode(JsonRowEncoder encoder, Object value) throws BadRecordException {
+    RowBuffer buffer = new RowBuffer();
+    assertThat(encoder.encode(new SinkRecord("t", 0, null, null, null, value, 1), TABLE, buffer))
+        .isTrue();
+    return new String(buffer.array(), 0, buffer.byteCount(), StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void theEnvelopeFromBytesGivesTheRowsTheStructPathGives() throws Exception {
+    JsonRowEncoder fromBytes = new JsonRowEncoder(false);
+    JsonRowEncoder fromStructs = new JsonRowEncoder(false);
+    List<Struct> rows =
+        List.of(
+            row(1, "first", new BigDecimal("12.345"), new byte[] {1, 2, (byte) 0xff}),
+            row(2, null, null, null),
+            row(3, "tab\there, back\\slash", new BigDecimal("-0.001"), new byte[0]),
+            row(4, "ünïcode", new BigDecimal("123456789012345678.901"), new byte[] {0}));
+    for (Struct row : rows) {
+      byte[] message = converter.fromConnectData("t", SCHEMA, row);
+      SchemaAndValue read = converter.toConnectData("t", message);
+      assertThat(encode(fromBytes, message))
+          .as(new String(message, StandardCharsets.UTF_8))
+          .isEqualTo(encode(fromStructs, read.value()));
+    }
+  }
+
+  @Test
+  void theSchemaIsParsedOnceAndAChangedSchemaIsNoticed() throws Exception {
+    JsonRowEncoder encoder = new JsonRowEncoder(false);
+    byte[] first =
+        converter.fromConnectData("t", SCHEMA, row(1, "a", new BigDecimal("1.000"), null));
+    encode(encoder, first);
+    // The same field names with other types: the cached schema must not be used for it.
+    Schema other =
+        SchemaBuilder.struct().field("id", Schema.INT64_SCHEMA).field("at", Schema.STRING_SCHEMA);
+    byte[] second =
+        converter.fromConnectData("t", other, new Struct(other).put("id", 9L).put("at", "now"));
+    String row = encode(encoder, second);
+    assertThat(row).startsWith("9\t\\N\tnow\t");
+  }
+
+  @Test
+  void aMalformedEnvelopeIsABadRecord() {
+    JsonRowEncoder encoder = new JsonRowEncoder(false);
+    byte[] noPayload = "{\"schema\":{\"type\":\"struct\",\"fields\":[]},\"data\":{}}".getBytes();
+    assertThatThrownBy(() -> encode(encoder, noPayload))
+        .isInstanceOf(BadRecordException.class)
+        .hasMessageContaining("payload");
+    byte[] notAStruct = "{\"schema\":{\"type\":\"string\"},\"payload\":\"x\"}".getBytes();
+    assertThatThrownBy(() -> encode(encoder, notAStruct))
+        .isInstanceOf(BadRecordException.class)
+        .hasMessageContaining("struct");
+  }
+}
