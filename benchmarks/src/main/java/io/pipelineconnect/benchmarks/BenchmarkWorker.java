@@ -1,10 +1,15 @@
 package io.pipelineconnect.benchmarks;
 
+import io.pipelineconnect.testsupport.Archives;
+import io.pipelineconnect.testsupport.ConnectRuntimeClasspath;
 import io.pipelineconnect.testsupport.ForkedConnectWorker;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 /** A Connect worker in its own JVM (512 MiB heap) for the benchmarks, and REST calls to it. */
 final class BenchmarkWorker {
@@ -17,6 +22,43 @@ final class BenchmarkWorker {
    * -Dbenchmark.worker.jvm} (space-separated: a flight recording, another collector ...).
    */
   static ForkedConnectWorker start(String bootstrapServers) {
+    ForkedConnectWorker.Builder builder = builder(bootstrapServers);
+    pluginFromArchive(builder);
+    return builder.start();
+  }
+
+  /**
+   * As users install it: the plugin unzipped from the Hub archive ({@code
+   * -Dbenchmark.plugin.archive}, by default the one the packaging module builds) onto the worker's
+   * plugin.path, the worker's classpath without it. An empty value runs the plugin from the
+   * worker's classpath, a friendlier set-up whose figures are not the ones to quote.
+   */
+  private static void pluginFromArchive(ForkedConnectWorker.Builder builder) {
+    String archive = System.getProperty("benchmark.plugin.archive", "");
+    if (archive.isBlank()) {
+      System.out.println("Plugin on the worker's classpath (benchmark.plugin.archive is empty)");
+      return;
+    }
+    Path zip = Path.of(archive);
+    if (!Files.isRegularFile(zip)) {
+      throw new IllegalStateException(
+          "No Hub archive at "
+              + zip
+              + ": build it first (./mvnw -B -ntp -Pbenchmark -DskipTests -pl benchmarks -am verify"
+              + " builds it), or set"
+              + " -Dbenchmark.plugin.archive= to run the plugin from the worker's classpath");
+    }
+    try {
+      Path pluginPath = Files.createTempDirectory(Archives.cacheRoot(), "benchmark-plugin-path-");
+      Archives.unzip(zip, pluginPath);
+      builder.classpath(ConnectRuntimeClasspath.withoutPlugin()).pluginPath(pluginPath);
+      System.out.println("Plugin unzipped from " + zip + " onto the worker's plugin.path");
+    } catch (IOException e) {
+      throw new UncheckedIOException("Could not unzip " + zip, e);
+    }
+  }
+
+  private static ForkedConnectWorker.Builder builder(String bootstrapServers) {
     ForkedConnectWorker.Builder builder =
         ForkedConnectWorker.forBroker(bootstrapServers, "benchmark")
             .jvmOption("-Xmx512m")
@@ -32,7 +74,7 @@ final class BenchmarkWorker {
         builder.jvmOption(option);
       }
     }
-    return builder.start();
+    return builder;
   }
 
   static String get(ForkedConnectWorker worker, String path)

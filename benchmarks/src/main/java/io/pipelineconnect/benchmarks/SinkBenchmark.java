@@ -29,8 +29,9 @@ import org.postgresql.PGConnection;
  * The sink's throughput against plain COPY, in the same run, on the same PostgreSQL.
  *
  * <p>Writes N narrow rows (bigint, timestamptz, text, float8) in text format to a file and to two
- * topics, then measures, on one Connect worker in its own JVM (512 MiB heap, G1) at batchsize
- * 10,000:
+ * topics, then measures, on one Connect worker in its own JVM (512 MiB heap, G1, the worker's
+ * default 60 s commit interval, the plugin unzipped from the Hub archive onto its plugin.path: see
+ * {@link BenchmarkWorker}) at batchsize 10,000:
  *
  * <ol>
  *   <li>baseline: {@code COPY ... FROM STDIN} of the file over pgjdbc, before and after the sink;

@@ -188,7 +188,9 @@ final class ShardReader {
       if (isAuthFailure(e)) {
         throw new ConnectException(
             "Kinesis refused the credentials ("
-                + e.awsErrorDetails().errorCode()
+                + (e.awsErrorDetails() == null
+                    ? "HTTP " + e.statusCode()
+                    : e.awsErrorDetails().errorCode())
                 + "): check kinesis.access.key.id / kinesis.credentials.file / kinesis.role.arn",
             e);
       }

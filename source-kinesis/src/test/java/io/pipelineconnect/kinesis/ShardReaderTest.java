@@ -296,6 +296,16 @@ class ShardReaderTest {
           .isInstanceOf(ConnectException.class)
           .hasMessageContaining("Kinesis refused the credentials (" + code + ")");
     }
+
+    // A 403 without error details (a proxy's, say) is refused credentials too, not an NPE.
+    ShardReader bare = reader("-2", SHARD, null);
+    kinesis.getRecords.add(
+        () -> {
+          throw (KinesisException) KinesisException.builder().statusCode(403).build();
+        });
+    assertThatThrownBy(() -> bare.read(NOW))
+        .isInstanceOf(ConnectException.class)
+        .hasMessageContaining("Kinesis refused the credentials (HTTP 403)");
   }
 
   @Test
