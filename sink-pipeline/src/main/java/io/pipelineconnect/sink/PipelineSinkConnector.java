@@ -2,6 +2,7 @@ package io.pipelineconnect.sink;
 
 import io.pipelineconnect.common.CrossFieldValidation;
 import io.pipelineconnect.common.Version;
+import io.pipelineconnect.sink.copy.CopyFormatConfig;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -74,11 +75,20 @@ public class PipelineSinkConnector extends SinkConnector {
   /** Per-key checks, then the rules that span keys, each error attached to the key to fix. */
   @Override
   public Config validate(Map<String, String> connectorConfigs) {
-    return CrossFieldValidation.apply(
-        super.validate(connectorConfigs),
-        connectorConfigs,
-        PipelineSinkConfig::new,
-        PipelineSinkConfig.STREAM);
+    Config result =
+        CrossFieldValidation.apply(
+            super.validate(connectorConfigs),
+            connectorConfigs,
+            PipelineSinkConfig::new,
+            PipelineSinkConfig.STREAM);
+    ConverterFit.problem(connectorConfigs)
+        .ifPresent(
+            problem ->
+                result.configValues().stream()
+                    .filter(v -> v.name().equals(CopyFormatConfig.FORMAT))
+                    .findFirst()
+                    .ifPresent(v -> v.addErrorMessage(problem)));
+    return result;
   }
 
   /**

@@ -600,4 +600,22 @@ class PipelineSinkIT {
     assertThat(errors.get("parallelism").get(0)).contains("set tasks.max=3");
     assertThat(errors.get("start_offset").get(0)).contains("-2");
   }
+
+  @Test
+  void aConverterTheFormatCannotUseIsNamedOnFormatThroughRest() {
+    Map<String, String> props = sinkConfig(cluster, server, db, "x", "y");
+    props.put("name", "validate-converter");
+    props.put("format", "binary");
+    props.put("value.converter", "org.apache.kafka.connect.converters.ByteArrayConverter");
+    var result =
+        cluster
+            .connect()
+            .validateConnectorConfig(PipelineSinkConnector.class.getSimpleName(), props);
+    Map<String, List<String>> errors =
+        result.configs().stream()
+            .filter(v -> !v.configValue().errors().isEmpty())
+            .collect(Collectors.toMap(v -> v.configValue().name(), v -> v.configValue().errors()));
+    assertThat(errors).containsOnlyKeys("format");
+    assertThat(errors.get("format").get(0)).contains("format=binary", "format=json");
+  }
 }
