@@ -69,6 +69,11 @@ final class JsonEnvelope {
     return startsWith(message, 0, SCHEMA_KEY);
   }
 
+  /** The same for a StringConverter's value, without encoding every message to bytes. */
+  static boolean isEnvelope(String message) {
+    return message.startsWith("{\"schema\":");
+  }
+
   /**
    * The payload's fields by name, each as the text COPY reads (null for SQL NULL), in a map reused
    * for the next message; null when the payload is null (nothing to write).

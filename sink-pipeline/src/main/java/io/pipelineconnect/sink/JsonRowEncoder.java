@@ -139,11 +139,14 @@ final class JsonRowEncoder implements RowEncoder {
   /** The top-level fields of the message, by name; null for an empty message. */
   private Map<String, Object> fieldsOf(Object value) throws IOException, BadRecordException {
     if (value instanceof byte[] || value instanceof String) {
-      byte[] raw =
-          value instanceof byte[] bytes ? bytes : ((String) value).getBytes(StandardCharsets.UTF_8);
-      if (JsonEnvelope.isEnvelope(raw)) {
+      if (value instanceof byte[] bytes
+          ? JsonEnvelope.isEnvelope(bytes)
+          : JsonEnvelope.isEnvelope((String) value)) {
         // JsonConverter's schema and payload, read without building a Struct.
-        return envelope.fields(raw);
+        return envelope.fields(
+            value instanceof byte[] bytes
+                ? bytes
+                : ((String) value).getBytes(StandardCharsets.UTF_8));
       }
       String text =
           value instanceof byte[] bytes

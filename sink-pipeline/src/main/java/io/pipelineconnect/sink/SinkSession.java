@@ -99,9 +99,4 @@ final class SinkSession {
       connection = null;
     }
   }
-
-  @Override
-  public String toString() {
-    return settings.toString();
-  }
 }

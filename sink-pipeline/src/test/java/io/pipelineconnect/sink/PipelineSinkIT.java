@@ -588,14 +588,7 @@ class PipelineSinkIT {
     props.put("parallelism", "3");
     props.put("format", "csv");
     props.put("delimiter", "ab");
-    var result =
-        cluster
-            .connect()
-            .validateConnectorConfig(PipelineSinkConnector.class.getSimpleName(), props);
-    Map<String, List<String>> errors =
-        result.configs().stream()
-            .filter(v -> !v.configValue().errors().isEmpty())
-            .collect(Collectors.toMap(v -> v.configValue().name(), v -> v.configValue().errors()));
+    Map<String, List<String>> errors = validationErrors(props);
     assertThat(errors).containsOnlyKeys("start_offset", "parallelism", "delimiter");
     assertThat(errors.get("parallelism").get(0)).contains("set tasks.max=3");
     assertThat(errors.get("start_offset").get(0)).contains("-2");
@@ -607,15 +600,19 @@ class PipelineSinkIT {
     props.put("name", "validate-converter");
     props.put("format", "binary");
     props.put("value.converter", "org.apache.kafka.connect.converters.ByteArrayConverter");
-    var result =
-        cluster
-            .connect()
-            .validateConnectorConfig(PipelineSinkConnector.class.getSimpleName(), props);
-    Map<String, List<String>> errors =
-        result.configs().stream()
-            .filter(v -> !v.configValue().errors().isEmpty())
-            .collect(Collectors.toMap(v -> v.configValue().name(), v -> v.configValue().errors()));
+    Map<String, List<String>> errors = validationErrors(props);
     assertThat(errors).containsOnlyKeys("format");
     assertThat(errors.get("format").get(0)).contains("format=binary", "format=json");
+  }
+
+  /** The errors Connect's validate endpoint reports, by key. */
+  private Map<String, List<String>> validationErrors(Map<String, String> props) {
+    return cluster
+        .connect()
+        .validateConnectorConfig(PipelineSinkConnector.class.getSimpleName(), props)
+        .configs()
+        .stream()
+        .filter(v -> !v.configValue().errors().isEmpty())
+        .collect(Collectors.toMap(v -> v.configValue().name(), v -> v.configValue().errors()));
   }
 }
