@@ -25,6 +25,10 @@ BEGIN
       EXECUTE format('GRANT INSERT ON %s TO pipeline_sink', target);
     END IF;
   END LOOP;
+  -- Upserts and deletes match keys against the table's rows, which reads it.
+  IF to_regclass('public.customers') IS NOT NULL THEN
+    EXECUTE 'GRANT SELECT, INSERT, UPDATE, DELETE ON public.customers TO pipeline_sink';
+  END IF;
 END
 $targets$;
 CREATE SCHEMA IF NOT EXISTS pipeline_connect AUTHORIZATION pipeline_sink;

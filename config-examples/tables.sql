@@ -20,3 +20,12 @@ CREATE TABLE IF NOT EXISTS public.orders (
   amount numeric(12, 2),
   placed_at timestamptz
 );
+
+-- sink-cdc-to-table: the copy of a Debezium source table, keyed like its source (the record key's
+-- fields are the primary key's columns).
+CREATE TABLE IF NOT EXISTS public.customers (
+  id integer PRIMARY KEY,
+  first_name text,
+  last_name text,
+  email text
+);

@@ -101,7 +101,8 @@ final class Catalog {
       String reason = name + " has no columns to copy into";
       refuse(reason, keyNamed);
     }
-    return Optional.of(new TargetTable(name, stream, List.copyOf(chosen)));
+    return Optional.of(
+        new TargetTable(name, stream, List.copyOf(chosen), primaryKey(connection, oid)));
   }
 
   /** A relation that cannot be written: the record's fault if its key named it. */
@@ -182,6 +183,64 @@ final class Catalog {
       }
     }
     return columns;
+  }
+
+  /** The relation's primary key columns in key order; empty if it has none. */
+  private static List<String> primaryKey(Connection connection, long oid) throws SQLException {
+    List<String> key = new ArrayList<>();
+    try (PreparedStatement query =
+        connection.prepareStatement(
+            "SELECT a.attname FROM pg_index i"
+                + " CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, position)"
+                + " JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum"
+                + " WHERE i.indrelid = ?::oid AND i.indisprimary ORDER BY k.position")) {
+      query.setLong(1, oid);
+      try (ResultSet rs = query.executeQuery()) {
+        while (rs.next()) {
+          key.add(rs.getString(1));
+        }
+      }
+    }
+    return List.copyOf(key);
+  }
+
+  /**
+   * Whether a unique index without predicate or expressions covers exactly these columns: what
+   * {@code INSERT ... ON CONFLICT (columns)} needs to arbitrate on.
+   */
+  static boolean hasUniqueIndexOn(Connection connection, RelationName table, List<String> columns)
+      throws SQLException {
+    try (PreparedStatement query =
+        connection.prepareStatement(
+            "SELECT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = ?::regclass"
+                + " AND i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL"
+                // An index with INCLUDE columns would do as well; it is not looked for.
+                + " AND i.indnatts = cardinality(?::text[])"
+                + " AND (SELECT array_agg(a.attname::text ORDER BY a.attname) FROM pg_attribute a"
+                + " WHERE a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey))"
+                + " = (SELECT array_agg(c ORDER BY c) FROM unnest(?::text[]) c))")) {
+      String[] names = columns.toArray(String[]::new);
+      query.setString(1, table.quoted());
+      query.setArray(2, connection.createArrayOf("text", names));
+      query.setArray(3, connection.createArrayOf("text", names));
+      try (ResultSet rs = query.executeQuery()) {
+        rs.next();
+        return rs.getBoolean(1);
+      }
+    }
+  }
+
+  /** Whether the current user holds the privilege (INSERT, UPDATE, DELETE) on the relation. */
+  static boolean hasPrivilege(Connection connection, RelationName relation, String privilege)
+      throws SQLException {
+    try (PreparedStatement query =
+        connection.prepareStatement("SELECT has_table_privilege(?::regclass, ?)")) {
+      query.setString(1, relation.quoted());
+      query.setString(2, privilege);
+      try (ResultSet rs = query.executeQuery()) {
+        return rs.next() && rs.getBoolean(1);
+      }
+    }
   }
 
   /** The server's {@code pipelinedb.batch_size}, or empty if this is not PipelineDB. */

@@ -86,7 +86,14 @@ final class CopyWriter {
    */
   long write(Connection connection, TargetRows target, RejectedRowHandler onRejected)
       throws SQLException {
-    String sql = copyStatement(target.target());
+    return write(connection, target, target.target(), onRejected);
+  }
+
+  /** The same, copying the rows into {@code into} (a staging table of the rows' target) instead. */
+  long write(
+      Connection connection, TargetRows target, TargetTable into, RejectedRowHandler onRejected)
+      throws SQLException {
+    String sql = copyStatement(into);
     CopyManager copy = connection.unwrap(PGConnection.class).getCopyAPI();
     List<Integer> rows = target.candidateRows();
     int chunkLimit = target.target().pipelineDbStream() ? streamChunkLimit : Integer.MAX_VALUE;

@@ -1,9 +1,8 @@
 package io.pipelineconnect.sink;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -39,18 +38,27 @@ final class DatabaseErrors {
    */
   static boolean isRecordsFault(SQLException e, Connection connection, TargetTable target)
       throws SQLException {
+    return isRecordsFault(e, connection, target, List.of("INSERT"));
+  }
+
+  /**
+   * The same for a statement that needs all these privileges on the target (an upsert: INSERT and
+   * UPDATE): a policy refused the row only if this user still holds every one.
+   */
+  static boolean isRecordsFault(
+      SQLException e, Connection connection, TargetTable target, List<String> privileges)
+      throws SQLException {
     if (!mayBeRecordsFault(e)) {
       return false;
     }
     if (!INSUFFICIENT_PRIVILEGE.equals(e.getSQLState())) {
       return true;
     }
-    try (PreparedStatement query =
-        connection.prepareStatement("SELECT has_table_privilege(?::regclass, 'INSERT')")) {
-      query.setString(1, target.name().quoted());
-      try (ResultSet rs = query.executeQuery()) {
-        return rs.next() && rs.getBoolean(1);
+    for (String privilege : privileges) {
+      if (!Catalog.hasPrivilege(connection, target.name(), privilege)) {
+        return false;
       }
     }
+    return true;
   }
 }

@@ -1,29 +1,13 @@
 package io.pipelineconnect.sink;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pipelineconnect.common.Identifiers;
 import io.pipelineconnect.sink.copy.CopyLines;
 import io.pipelineconnect.sink.copy.CopyOptions;
 import io.pipelineconnect.sink.copy.RowBuffer;
 import java.io.IOException;
-import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.connect.data.Date;
-import org.apache.kafka.connect.data.Decimal;
-import org.apache.kafka.connect.data.Field;
-import org.apache.kafka.connect.data.Schema;
-import org.apache.kafka.connect.data.Struct;
-import org.apache.kafka.connect.data.Time;
-import org.apache.kafka.connect.data.Timestamp;
 import org.apache.kafka.connect.sink.SinkRecord;
 
 /**
@@ -44,13 +28,8 @@ final class JsonRowEncoder implements RowEncoder {
    */
   private static final String DEFAULT_MARKER = "\\D";
 
-  private static final ObjectMapper MAPPER =
-      new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
-  private static final DateTimeFormatter TIME =
-      DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(ZoneOffset.UTC);
-
   private final boolean serverHasCopyDefault;
-  private final JsonEnvelope envelope = new JsonEnvelope();
+  private final JsonFields jsonFields = new JsonFields();
 
   JsonRowEncoder(boolean serverHasCopyDefault) {
     this.serverHasCopyDefault = serverHasCopyDefault;
@@ -85,7 +64,7 @@ final class JsonRowEncoder implements RowEncoder {
         }
         CopyLines.appendTextField(buffer, json);
       } else {
-        Map<String, Object> fields = fieldsOf(value);
+        Map<String, Object> fields = jsonFields.of(value);
         if (fields == null) {
           return false;
         }
@@ -105,7 +84,7 @@ final class JsonRowEncoder implements RowEncoder {
             }
             continue;
           }
-          String text = fieldText(fields.get(name));
+          String text = JsonFields.text(fields.get(name));
           if (text == null) {
             CopyLines.appendNull(buffer);
           } else {
@@ -133,121 +112,6 @@ final class JsonRowEncoder implements RowEncoder {
     if (value instanceof String text) {
       return text.strip();
     }
-    return MAPPER.writeValueAsString(ConnectValues.plain(value));
-  }
-
-  /** The top-level fields of the message, by name; null for an empty message. */
-  private Map<String, Object> fieldsOf(Object value) throws IOException, BadRecordException {
-    if (value instanceof byte[] || value instanceof String) {
-      if (value instanceof byte[] bytes
-          ? JsonEnvelope.isEnvelope(bytes)
-          : JsonEnvelope.isEnvelope((String) value)) {
-        // JsonConverter's schema and payload, read without building a Struct.
-        return envelope.fields(
-            value instanceof byte[] bytes
-                ? bytes
-                : ((String) value).getBytes(StandardCharsets.UTF_8));
-      }
-      String text =
-          value instanceof byte[] bytes
-              ? new String(bytes, StandardCharsets.UTF_8)
-              : (String) value;
-      if (text.isBlank()) {
-        return null;
-      }
-      JsonNode node = MAPPER.readTree(text);
-      if (!node.isObject()) {
-        throw new BadRecordException("Expected a JSON object, got " + node.getNodeType());
-      }
-      Map<String, Object> fields = new LinkedHashMap<>();
-      node.fields().forEachRemaining(e -> fields.put(e.getKey(), e.getValue()));
-      return fields;
-    }
-    if (value instanceof Struct struct) {
-      Map<String, Object> fields = new LinkedHashMap<>();
-      for (Field field : struct.schema().fields()) {
-        fields.put(field.name(), new SchemaValue(field.schema(), struct.get(field)));
-      }
-      return fields;
-    }
-    if (value instanceof Map<?, ?> map) {
-      Map<String, Object> fields = new LinkedHashMap<>();
-      map.forEach((k, v) -> fields.put(String.valueOf(k), v));
-      return fields;
-    }
-    throw new BadRecordException(
-        "format=json needs a JSON object, Struct or Map value, got "
-            + value.getClass().getSimpleName());
-  }
-
-  /** A Struct field's value with its schema, so logical types render as PostgreSQL reads them. */
-  private record SchemaValue(Schema schema, Object value) {}
-
-  /** One field as the text COPY reads for it, or null for SQL NULL. */
-  private static String fieldText(Object value) throws JsonProcessingException {
-    if (value == null) {
-      return null;
-    }
-    if (value instanceof JsonNode node) {
-      if (node.isNull() || node.isMissingNode()) {
-        return null;
-      }
-      if (node.isContainerNode()) {
-        return MAPPER.writeValueAsString(node);
-      }
-      if (node.isBigDecimal()) {
-        return node.decimalValue().toPlainString();
-      }
-      return node.asText();
-    }
-    if (value instanceof SchemaValue sv) {
-      return schemaText(sv.schema(), sv.value());
-    }
-    if (value instanceof Map<?, ?> || value instanceof List<?>) {
-      return MAPPER.writeValueAsString(ConnectValues.plain(value));
-    }
-    if (value instanceof byte[] bytes) {
-      return "\\x" + HexFormat.of().formatHex(bytes);
-    }
-    if (value instanceof BigDecimal decimal) {
-      return decimal.toPlainString();
-    }
-    return value.toString();
-  }
-
-  private static String schemaText(Schema schema, Object value) throws JsonProcessingException {
-    if (value == null) {
-      return null;
-    }
-    String logical = schema.name();
-    if (Decimal.LOGICAL_NAME.equals(logical)) {
-      return ((BigDecimal) value).toPlainString();
-    }
-    if (Date.LOGICAL_NAME.equals(logical)) {
-      return ((java.util.Date) value).toInstant().atZone(ZoneOffset.UTC).toLocalDate().toString();
-    }
-    if (Time.LOGICAL_NAME.equals(logical)) {
-      return TIME.format(((java.util.Date) value).toInstant());
-    }
-    if (Timestamp.LOGICAL_NAME.equals(logical)) {
-      return ((java.util.Date) value).toInstant().toString();
-    }
-    return switch (schema.type()) {
-      case BYTES ->
-          "\\x"
-              + HexFormat.of()
-                  .formatHex(
-                      value instanceof java.nio.ByteBuffer buffer
-                          ? toArray(buffer)
-                          : (byte[]) value);
-      case STRUCT, MAP, ARRAY -> MAPPER.writeValueAsString(ConnectValues.plain(value));
-      default -> value.toString();
-    };
-  }
-
-  private static byte[] toArray(java.nio.ByteBuffer buffer) {
-    byte[] bytes = new byte[buffer.remaining()];
-    buffer.duplicate().get(bytes);
-    return bytes;
+    return JsonFields.MAPPER.writeValueAsString(ConnectValues.plain(value));
   }
 }

@@ -9,6 +9,7 @@ import io.pipelineconnect.common.TaskParallelism;
 import io.pipelineconnect.common.Validators;
 import io.pipelineconnect.sink.copy.CopyFormatConfig;
 import io.pipelineconnect.sink.copy.CopyOptions;
+import io.pipelineconnect.sink.copy.RowFormat;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -115,6 +116,7 @@ public final class PipelineSinkConfig extends AbstractConfig {
   private final List<String> columns;
   private final RelationName offsetsTable;
   private final StartOffset startOffset;
+  private final WriteMode writeMode;
 
   public PipelineSinkConfig(Map<String, String> props) {
     super(CONFIG_DEF, props, false);
@@ -150,6 +152,8 @@ public final class PipelineSinkConfig extends AbstractConfig {
           }
         });
     columns = getList(COLUMNS);
+    writeMode = WriteMode.from(values());
+    checkWriteMode();
     offsetsTable = parseRelation(OFFSETS_TABLE, getString(OFFSETS_TABLE));
     startOffset = parseStartOffset(getString(START_OFFSET));
     if (startOffset == StartOffset.END && getString(KAFKA_BOOTSTRAP_SERVERS) == null) {
@@ -159,6 +163,59 @@ public final class PipelineSinkConfig extends AbstractConfig {
           "Needed to find the end of partitions that have no saved offset (start_offset unset"
               + " or -1): set it to the Kafka cluster's bootstrap servers, or set"
               + " start_offset=-2 to start at the beginning");
+    }
+  }
+
+  /** The write-mode combinations that cannot work, each named on the key to change. */
+  private void checkWriteMode() {
+    WriteMode mode = writeMode;
+    String insert = mode.insert().configValue();
+    if (!mode.appends()
+        && (copyOptions.format() == RowFormat.TEXT || copyOptions.format() == RowFormat.CSV)) {
+      throw new ConfigException(
+          WriteMode.INSERT_MODE,
+          insert,
+          "insert.mode="
+              + insert
+              + " finds each row's key by field name, but format="
+              + copyOptions.format().configValue()
+              + " copies lines unparsed. Use format=json (JSON objects, JsonConverter envelopes,"
+              + " Structs) or format=binary (Structs), or insert.mode=append");
+    }
+    if (!mode.appends() && mode.keySource() == WriteMode.KeySource.NONE) {
+      throw new ConfigException(
+          WriteMode.PK_MODE,
+          "none",
+          "insert.mode="
+              + insert
+              + " needs a key: set pk.mode=record_key (the record's key) or record_value (fields"
+              + " of the value)");
+    }
+    if (mode.appends() && mode.keySource() != WriteMode.KeySource.NONE) {
+      throw new ConfigException(
+          WriteMode.PK_MODE,
+          mode.keySource().configValue(),
+          "A key only applies to insert.mode=upsert or update; appending writes every record as"
+              + " a new row. Set insert.mode=upsert, or pk.mode=none");
+    }
+    if (mode.deletes() && mode.appends()) {
+      throw new ConfigException(
+          WriteMode.DELETE_ENABLED,
+          true,
+          "Appending never deletes: set insert.mode=upsert (or update), or delete.enabled=false");
+    }
+    if (mode.deletes() && mode.keySource() != WriteMode.KeySource.RECORD_KEY) {
+      throw new ConfigException(
+          WriteMode.DELETE_ENABLED,
+          true,
+          "A tombstone has no value, only a key: deletes need pk.mode=record_key");
+    }
+    if (streamFromKey && mode.keySource() == WriteMode.KeySource.RECORD_KEY) {
+      throw new ConfigException(
+          WriteMode.PK_MODE,
+          "record_key",
+          "With stream.from.key=true the record's key names the target, so it cannot also be the"
+              + " row's key: use pk.mode=record_value, or a target from stream or stream.format");
     }
   }
 
@@ -226,6 +283,7 @@ public final class PipelineSinkConfig extends AbstractConfig {
             Width.LONG,
             "Columns");
     CopyFormatConfig.define(def);
+    WriteMode.define(def);
     order = 0;
     def.define(
             BATCH_SIZE,
@@ -371,6 +429,11 @@ public final class PipelineSinkConfig extends AbstractConfig {
   /** Admin-client settings for resolving start offsets, or empty when not configured. */
   public Optional<Map<String, Object>> kafkaAdminSettings() {
     return KafkaAdminSettings.from(this);
+  }
+
+  /** Append, or upsert/update by key, with or without deletes. */
+  WriteMode writeMode() {
+    return writeMode;
   }
 
   public RelationName offsetsTable() {

@@ -65,26 +65,36 @@ public class PipelineSinkTask extends SinkTask {
     config.connection().plaintextWarning().ifPresent(log::warn);
     sinkRetries.atStart(() -> prepare(offsets, targets), session::close);
     log.info(
-        "Sink task for {} started: format {}, batches of {} records / {} bytes, offsets in {}",
+        "Sink task for {} started: format {}, insert.mode {}, batches of {} records / {} bytes,"
+            + " offsets in {}",
         connectorName,
         config.copyOptions().format().configValue(),
+        config.writeMode().insert().configValue(),
         config.batchSize(),
         config.maxBytes(),
         config.offsetsTable());
   }
 
   /**
-   * Opens the session, makes the offsets table, picks the encoder and the writer (once: the append
-   * writer; the upsert writer is the next) and checks a fixed target.
+   * Opens the session, makes the offsets table, picks the encoder and the writer (once, by
+   * insert.mode: COPY appends, or changes staged and applied by key) and checks a fixed target.
    */
   private Void prepare(OffsetStore offsets, TargetResolver targets) throws SQLException {
     Connection db = session.connection();
     offsets.createIfMissing(db);
-    RowEncoder encoder =
-        RowEncoder.forFormat(
-            config.copyOptions(), db.getMetaData().getDatabaseMajorVersion() >= 16);
-    BatchWriter writer =
-        new AppendWriter(encoder, Catalog.pipelineDbBatchSize(db).orElse(Integer.MAX_VALUE));
+    RowEncoder encoder;
+    BatchWriter writer;
+    WriteMode mode = config.writeMode();
+    if (mode.appends()) {
+      encoder =
+          RowEncoder.forFormat(
+              config.copyOptions(), db.getMetaData().getDatabaseMajorVersion() >= 16);
+      writer = new AppendWriter(encoder, Catalog.pipelineDbBatchSize(db).orElse(Integer.MAX_VALUE));
+    } else {
+      ChangeRowEncoder changes = new ChangeRowEncoder(mode);
+      encoder = changes;
+      writer = new UpsertWriter(mode, changes);
+    }
     session.writeWith(writer);
     if (config.stream().isPresent()) {
       FixedTargetCheck.check(db, config.stream().get(), config, encoder, writer);

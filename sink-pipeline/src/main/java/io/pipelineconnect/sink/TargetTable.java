@@ -4,13 +4,20 @@ import io.pipelineconnect.common.Identifiers;
 import io.pipelineconnect.common.RelationName;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
- * A relation the sink copies into, as read from the database catalog: its columns, and whether it
- * is a PipelineDB stream (no transactions, a hidden {@code arrival_timestamp} column).
+ * A relation the sink copies into, as read from the database catalog: its columns, whether it is a
+ * PipelineDB stream (no transactions, a hidden {@code arrival_timestamp} column), and its primary
+ * key's columns (empty if it has none), which the upsert writer keys on unless pk.fields says.
  */
-record TargetTable(RelationName name, boolean pipelineDbStream, List<Column> columns) {
+record TargetTable(
+    RelationName name, boolean pipelineDbStream, List<Column> columns, List<String> primaryKey) {
+
+  TargetTable(RelationName name, boolean pipelineDbStream, List<Column> columns) {
+    this(name, pipelineDbStream, columns, List.of());
+  }
 
   /** A column that COPY fills. */
   record Column(String name, String type, boolean hasDefault) {
@@ -24,6 +31,11 @@ record TargetTable(RelationName name, boolean pipelineDbStream, List<Column> col
   /** Whether the target has exactly one column and it is json/jsonb: whole messages land there. */
   boolean singleJsonColumn() {
     return columns.size() == 1 && columns.get(0).isJson();
+  }
+
+  /** The column of that name, if it is one COPY fills. */
+  Optional<Column> column(String columnName) {
+    return columns.stream().filter(c -> c.name().equals(columnName)).findFirst();
   }
 
   /** {@code COPY "schema"."name" ("a", "b") FROM STDIN WITH (...)}. */

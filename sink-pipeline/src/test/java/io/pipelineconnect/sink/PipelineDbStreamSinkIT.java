@@ -1,5 +1,6 @@
 package io.pipelineconnect.sink;
 
+import static io.pipelineconnect.sink.SinkTestSupport.awaitCommitted;
 import static io.pipelineconnect.sink.SinkTestSupport.awaitCount;
 import static io.pipelineconnect.sink.SinkTestSupport.count;
 import static io.pipelineconnect.sink.SinkTestSupport.execute;
@@ -96,13 +97,7 @@ class PipelineDbStreamSinkIT {
         .configureConnector("json-stream", streamSink("pv-json", "json_views", "json"));
 
     for (String connector : List.of("text-stream", "csv-stream", "json-stream")) {
-      awaitCount(
-          server,
-          db,
-          "SELECT sum(next_offset) FROM pipeline_connect.sink_offsets WHERE connector = '"
-              + connector
-              + "'",
-          n);
+      awaitCommitted(server, db, connector, n);
     }
     for (String stream : List.of("text_views", "csv_views", "json_views")) {
       assertThat(

@@ -105,4 +105,66 @@ class PipelineSinkConfigTest {
     assertThat(new PipelineSinkConnector().validate(props).configValues())
         .allSatisfy(v -> assertThat(v.errorMessages()).as(v.name()).isEmpty());
   }
+
+  private static Map<String, String> upsert() {
+    Map<String, String> props = valid();
+    props.put("format", "json");
+    props.put("insert.mode", "upsert");
+    props.put("pk.mode", "record_key");
+    return props;
+  }
+
+  @Test
+  void writeModesThatCannotWorkAreNamedOnTheKeyToChange() {
+    assertThat(new PipelineSinkConfig(upsert()).writeMode())
+        .isEqualTo(
+            new WriteMode(
+                WriteMode.Insert.UPSERT, WriteMode.KeySource.RECORD_KEY, List.of(), false));
+
+    Map<String, String> props = upsert();
+    props.put("format", "csv");
+    assertThat(errorsFor(props, "insert.mode"))
+        .singleElement()
+        .asString()
+        .contains("format=csv", "format=json");
+
+    props = upsert();
+    props.put("pk.mode", "none");
+    assertThat(errorsFor(props, "pk.mode"))
+        .singleElement()
+        .asString()
+        .contains("record_key", "record_value");
+
+    props = upsert();
+    props.put("pk.mode", "record_value");
+    props.put("delete.enabled", "true");
+    assertThat(errorsFor(props, "delete.enabled"))
+        .singleElement()
+        .asString()
+        .contains("pk.mode=record_key");
+
+    props = valid();
+    props.put("delete.enabled", "true");
+    assertThat(errorsFor(props, "delete.enabled"))
+        .singleElement()
+        .asString()
+        .contains("insert.mode=upsert");
+
+    props = valid();
+    props.put("pk.mode", "record_value");
+    assertThat(errorsFor(props, "pk.mode")).singleElement().asString().contains("insert.mode");
+
+    props = upsert();
+    props.remove("stream");
+    props.put("stream.from.key", "true");
+    props.put("stream.from.key.allowed", "public\\..*");
+    assertThat(errorsFor(props, "pk.mode")).singleElement().asString().contains("record_value");
+
+    props = upsert();
+    props.put("insert.mode", "merge");
+    assertThat(errorsFor(props, "insert.mode"))
+        .singleElement()
+        .asString()
+        .containsIgnoringCase("upsert");
+  }
 }

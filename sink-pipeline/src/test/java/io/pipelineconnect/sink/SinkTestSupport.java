@@ -42,6 +42,18 @@ final class SinkTestSupport {
     return props;
   }
 
+  /** Waits until the connector's saved offsets add up to {@code nextOffsets}. */
+  static void awaitCommitted(
+      PostgresServer server, String database, String connector, long nextOffsets) {
+    awaitCount(
+        server,
+        database,
+        "SELECT sum(next_offset) FROM pipeline_connect.sink_offsets WHERE connector = '"
+            + connector
+            + "'",
+        nextOffsets);
+  }
+
   /** Routes bad records to a dead letter queue topic, with the error in its headers. */
   static void withDeadLetterQueue(Map<String, String> props, String topic) {
     props.put("errors.tolerance", "all");
