@@ -65,7 +65,17 @@ public final class SinkBenchmark {
   private static final boolean ENVELOPE_FROM_BYTES =
       System.getProperty("benchmark.sink.converter", "json").equals("bytes");
 
-  private static final String COLUMNS = "(id bigint, at timestamptz, name text, value float8)";
+  /**
+   * {@code append} (the default), or {@code upsert}: every table gets a primary key on id, the sink
+   * runs with insert.mode=upsert keyed on the value's id, and the warm rounds after the first keep
+   * the table, so they update every row instead of inserting it. The baseline stays a plain COPY
+   * into the same keyed table.
+   */
+  private static final boolean UPSERT =
+      System.getProperty("benchmark.sink.insert", "append").equals("upsert");
+
+  private static final String COLUMNS =
+      "(id bigint" + (UPSERT ? " PRIMARY KEY" : "") + ", at timestamptz, name text, value float8)";
 
   public static void main(String[] args) throws Exception {
     int rows = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
@@ -112,7 +122,11 @@ public final class SinkBenchmark {
                       : " (Structs from JsonConverter)")
               + ", topics "
               + System.getProperty("benchmark.compression", "lz4")
-              + "-compressed");
+              + "-compressed"
+              + (UPSERT
+                  ? "; insert.mode=upsert on a primary key (cold and round 1 insert, later"
+                      + " rounds update every row)"
+                  : ""));
       print("plain COPY FROM STDIN (before)", baseline, rows);
       print("sink cold: create connector -> committed", cold, rows);
       for (int round = 0; round < warm.size(); round++) {
@@ -264,6 +278,10 @@ public final class SinkBenchmark {
         + "\", \"connection.user\": \"postgres\", \"start_offset\": \"-2\","
         + " \"batchsize\": \"10000\", \"consumer.override.max.poll.records\": \"10000\","
         + " \"consumer.override.fetch.max.bytes\": \"52428800\""
+        + (UPSERT
+            ? ", \"insert.mode\": \"upsert\", \"pk.mode\": \"record_value\","
+                + " \"pk.fields\": \"id\""
+            : "")
         + (FORMAT.equals("text")
             ? ""
             : ", \"format\": \""
@@ -326,9 +344,12 @@ public final class SinkBenchmark {
         Thread.sleep(20);
       }
       // Every round into an empty table, as the baseline's: a growing table drew autovacuum in.
-      try (Connection c = postgres.connect(db);
-          Statement s = c.createStatement()) {
-        s.execute("TRUNCATE warm");
+      // Upserts keep the rows after round 1, so later rounds update each of them.
+      if (!UPSERT || round == 1) {
+        try (Connection c = postgres.connect(db);
+            Statement s = c.createStatement()) {
+          s.execute("TRUNCATE warm");
+        }
       }
       loadTopic(kafka, data, "warm");
       CpuTime cpuBefore = CpuTime.snapshot(processNames(connect));

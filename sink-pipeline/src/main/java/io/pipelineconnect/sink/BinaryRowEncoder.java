@@ -42,6 +42,16 @@ final class BinaryRowEncoder implements RowEncoder {
   /** How each column of a target is written, resolved once per target. */
   private final Map<TargetTable, List<ColumnWriter>> plans = new IdentityHashMap<>();
 
+  private final MetadataColumns metadata;
+
+  BinaryRowEncoder() {
+    this(MetadataColumns.NONE);
+  }
+
+  BinaryRowEncoder(MetadataColumns metadata) {
+    this.metadata = metadata;
+  }
+
   private final byte[] scratch = new byte[8];
 
   @Override
@@ -62,12 +72,18 @@ final class BinaryRowEncoder implements RowEncoder {
               + " schemas.enable=true, Avro, Protobuf), got "
               + value.getClass().getSimpleName());
     }
-    List<ColumnWriter> plan = plans.computeIfAbsent(target, BinaryRowEncoder::plan);
+    List<ColumnWriter> plan = plans.computeIfAbsent(target, this::plan);
     try {
       writeShort(buffer, plan.size());
       for (ColumnWriter column : plan) {
-        Field field = struct.schema().field(column.name());
-        Object fieldValue = field == null ? null : struct.get(field);
+        Object fieldValue;
+        if (column.source() != null) {
+          fieldValue =
+              MetadataColumns.value(column.source(), record, column.type() == ColumnType.BYTEA);
+        } else {
+          Field field = struct.schema().field(column.name());
+          fieldValue = field == null ? null : struct.get(field);
+        }
         if (fieldValue == null) {
           writeInt(buffer, -1);
         } else {
@@ -77,6 +93,9 @@ final class BinaryRowEncoder implements RowEncoder {
     } catch (BadRecordException e) {
       buffer.discardPartialRow();
       throw e;
+    } catch (JsonProcessingException e) {
+      buffer.discardPartialRow();
+      throw new BadRecordException("The record's key cannot be written as JSON: " + e, e);
     }
     buffer.endRow();
     return true;
@@ -89,7 +108,8 @@ final class BinaryRowEncoder implements RowEncoder {
 
   @Override
   public void checkTarget(TargetTable target) {
-    plans.computeIfAbsent(target, BinaryRowEncoder::plan);
+    metadata.checkTarget(target);
+    plans.computeIfAbsent(target, this::plan);
   }
 
   @Override
@@ -102,9 +122,12 @@ final class BinaryRowEncoder implements RowEncoder {
     return TRAILER;
   }
 
-  private record ColumnWriter(String name, ColumnType type) {}
+  /**
+   * @param source where the value comes from if not the Struct's field of the column's name
+   */
+  private record ColumnWriter(String name, ColumnType type, MetadataColumns.Source source) {}
 
-  private static List<ColumnWriter> plan(TargetTable target) {
+  private List<ColumnWriter> plan(TargetTable target) {
     List<ColumnWriter> plan = new ArrayList<>();
     for (TargetTable.Column column : target.columns()) {
       ColumnType type = ColumnType.of(column.type());
@@ -117,10 +140,10 @@ final class BinaryRowEncoder implements RowEncoder {
                 + " (type "
                 + column.type()
                 + "); supported: smallint, integer, bigint, real, double precision, numeric,"
-                + " boolean, text, varchar, char, bytea, timestamp(tz), date, json, jsonb."
+                + " boolean, text, varchar, char, bytea, timestamp(tz), date, time, uuid, json, jsonb."
                 + " Use format=json for other types.");
       }
-      plan.add(new ColumnWriter(column.name(), type));
+      plan.add(new ColumnWriter(column.name(), type, metadata.source(column.name())));
     }
     return plan;
   }
@@ -234,6 +257,38 @@ final class BinaryRowEncoder implements RowEncoder {
         e.writeInt(out, (int) (days - POSTGRES_EPOCH_DAYS));
       }
     },
+    /** time: microseconds after midnight, from a Connect Time (milliseconds after midnight). */
+    TIME {
+      @Override
+      void write(BinaryRowEncoder e, RowBuffer out, Object v, String column)
+          throws BadRecordException {
+        if (!(v instanceof java.util.Date date)) {
+          throw mismatch(v, column, "a Time (org.apache.kafka.connect.data.Time)");
+        }
+        e.writeInt(out, 8);
+        e.writeLong(out, TimeUnit.MILLISECONDS.toMicros(date.getTime()));
+      }
+    },
+    /** uuid: its 16 bytes, from a string in the canonical form. */
+    UUID {
+      @Override
+      void write(BinaryRowEncoder e, RowBuffer out, Object v, String column)
+          throws BadRecordException {
+        if (!(v instanceof String s)) {
+          throw mismatch(v, column, "a string holding a uuid");
+        }
+        java.util.UUID uuid;
+        try {
+          uuid = java.util.UUID.fromString(s);
+        } catch (IllegalArgumentException notUuid) {
+          throw new BadRecordException(
+              "Field " + column + " is not a uuid: " + notUuid.getMessage());
+        }
+        e.writeInt(out, 16);
+        e.writeLong(out, uuid.getMostSignificantBits());
+        e.writeLong(out, uuid.getLeastSignificantBits());
+      }
+    },
     NUMERIC {
       @Override
       void write(BinaryRowEncoder e, RowBuffer out, Object v, String column)
@@ -295,6 +350,8 @@ final class BinaryRowEncoder implements RowEncoder {
         case "bytea" -> BYTEA;
         case "timestamp with time zone", "timestamp without time zone" -> TIMESTAMP;
         case "date" -> DATE;
+        case "time without time zone" -> TIME;
+        case "uuid" -> UUID;
         case "numeric" -> NUMERIC;
         case "json" -> JSON;
         case "jsonb" -> JSONB;

@@ -85,6 +85,7 @@ final class ChangeReader {
   private Change upsert(SinkRecord record, Map<String, Object> row, List<String> keyColumns)
       throws BadRecordException, IOException {
     if (mode.keySource() != WriteMode.KeySource.RECORD_KEY) {
+      // record_value: the row holds its key; kafka: the encoder fills it from the record.
       return new Change(Kind.UPSERT, row);
     }
     Map<String, Object> merged = new LinkedHashMap<>(row);

@@ -21,10 +21,19 @@ final class ChangeRowEncoder implements RowEncoder {
   private static final byte[] DELETE_FLAG = "\tt\t".getBytes(StandardCharsets.US_ASCII);
 
   private final WriteMode mode;
+  private final MetadataColumns metadata;
   private final ChangeReader reader;
 
   ChangeRowEncoder(WriteMode mode) {
+    this(mode, MetadataColumns.NONE);
+  }
+
+  /**
+   * @param metadata the columns filled from the record (metadata.columns, pk.mode=kafka's key)
+   */
+  ChangeRowEncoder(WriteMode mode, MetadataColumns metadata) {
     this.mode = mode;
+    this.metadata = metadata;
     this.reader = new ChangeReader(mode);
   }
 
@@ -63,6 +72,7 @@ final class ChangeRowEncoder implements RowEncoder {
                 + ": name columns of the table in pk.fields (and in columns, if set)");
       }
     }
+    metadata.checkTarget(target);
     for (String reserved : List.of(StagingTable.DELETE_COLUMN, StagingTable.ROW_COLUMN)) {
       if (target.column(reserved).isPresent()) {
         throw new ConnectException(
@@ -87,15 +97,25 @@ final class ChangeRowEncoder implements RowEncoder {
         if (i > 0) {
           buffer.write((byte) '\t');
         }
-        String name = columns.get(i).name();
-        String text = JsonFields.text(fields.get(name));
+        TargetTable.Column column = columns.get(i);
+        String name = column.name();
+        MetadataColumns.Source source = metadata.isEmpty() ? null : metadata.source(name);
+        String text =
+            JsonFields.text(
+                source == null
+                    ? fields.get(name)
+                    : MetadataColumns.value(source, record, column.isBytea()));
         if (text == null) {
           if (keys.contains(name)) {
             throw new BadRecordException(
                 "Key column "
                     + name
                     + " has no value in the record's "
-                    + (mode.keySource() == WriteMode.KeySource.RECORD_KEY ? "key" : "value"));
+                    + switch (mode.keySource()) {
+                      case RECORD_KEY -> "key";
+                      case KAFKA -> "metadata";
+                      default -> "value";
+                    });
           }
           CopyLines.appendNull(buffer);
         } else {

@@ -147,6 +147,10 @@ final class JsonFields {
     if (value instanceof BigDecimal decimal) {
       return decimal.toPlainString();
     }
+    if (value instanceof java.util.Date date) {
+      // A record's timestamp; Date.toString() would drop the milliseconds and the zone's offset.
+      return date.toInstant().toString();
+    }
     return value.toString();
   }
 

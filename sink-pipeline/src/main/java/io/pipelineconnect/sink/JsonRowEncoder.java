@@ -29,10 +29,21 @@ final class JsonRowEncoder implements RowEncoder {
   private static final String DEFAULT_MARKER = "\\D";
 
   private final boolean serverHasCopyDefault;
+  private final MetadataColumns metadata;
   private final JsonFields jsonFields = new JsonFields();
 
   JsonRowEncoder(boolean serverHasCopyDefault) {
+    this(serverHasCopyDefault, MetadataColumns.NONE);
+  }
+
+  JsonRowEncoder(boolean serverHasCopyDefault, MetadataColumns metadata) {
     this.serverHasCopyDefault = serverHasCopyDefault;
+    this.metadata = metadata;
+  }
+
+  @Override
+  public void checkTarget(TargetTable target) {
+    metadata.checkTarget(target);
   }
 
   @Override
@@ -76,6 +87,12 @@ final class JsonRowEncoder implements RowEncoder {
           }
           TargetTable.Column column = columns.get(i);
           String name = column.name();
+          MetadataColumns.Source source = metadata.isEmpty() ? null : metadata.source(name);
+          if (source != null) {
+            appendText(
+                buffer, JsonFields.text(MetadataColumns.value(source, record, column.isBytea())));
+            continue;
+          }
           if (!fields.containsKey(name)) {
             if (defaults && column.hasDefault()) {
               buffer.write(DEFAULT_MARKER.getBytes(StandardCharsets.US_ASCII));
@@ -84,12 +101,7 @@ final class JsonRowEncoder implements RowEncoder {
             }
             continue;
           }
-          String text = JsonFields.text(fields.get(name));
-          if (text == null) {
-            CopyLines.appendNull(buffer);
-          } else {
-            CopyLines.appendTextField(buffer, text);
-          }
+          appendText(buffer, JsonFields.text(fields.get(name)));
         }
       }
     } catch (BadRecordException e) {
@@ -102,6 +114,14 @@ final class JsonRowEncoder implements RowEncoder {
     buffer.write((byte) '\n');
     buffer.endRow();
     return true;
+  }
+
+  private static void appendText(RowBuffer buffer, String text) {
+    if (text == null) {
+      CopyLines.appendNull(buffer);
+    } else {
+      CopyLines.appendTextField(buffer, text);
+    }
   }
 
   /** The message as JSON text, for a single json/jsonb column. */

@@ -117,6 +117,7 @@ public final class PipelineSinkConfig extends AbstractConfig {
   private final RelationName offsetsTable;
   private final StartOffset startOffset;
   private final WriteMode writeMode;
+  private final MetadataColumns metadataColumns;
 
   public PipelineSinkConfig(Map<String, String> props) {
     super(CONFIG_DEF, props, false);
@@ -154,6 +155,20 @@ public final class PipelineSinkConfig extends AbstractConfig {
     columns = getList(COLUMNS);
     writeMode = WriteMode.from(values());
     checkWriteMode();
+    metadataColumns =
+        MetadataColumns.parse(
+            getList(MetadataColumns.METADATA_COLUMNS),
+            writeMode.keySource() == WriteMode.KeySource.KAFKA ? writeMode.keyFields() : List.of());
+    if (!getList(MetadataColumns.METADATA_COLUMNS).isEmpty()
+        && (copyOptions.format() == RowFormat.TEXT || copyOptions.format() == RowFormat.CSV)) {
+      throw new ConfigException(
+          MetadataColumns.METADATA_COLUMNS,
+          getList(MetadataColumns.METADATA_COLUMNS),
+          "format="
+              + copyOptions.format().configValue()
+              + " copies each line as it is, so no column can be added to it: use format=json or"
+              + " binary, or leave metadata.columns empty");
+    }
     offsetsTable = parseRelation(OFFSETS_TABLE, getString(OFFSETS_TABLE));
     startOffset = parseStartOffset(getString(START_OFFSET));
     if (startOffset == StartOffset.END && getString(KAFKA_BOOTSTRAP_SERVERS) == null) {
@@ -284,6 +299,7 @@ public final class PipelineSinkConfig extends AbstractConfig {
             "Columns");
     CopyFormatConfig.define(def);
     WriteMode.define(def);
+    MetadataColumns.define(def, WriteMode.GROUP, 5);
     order = 0;
     def.define(
             BATCH_SIZE,
@@ -432,6 +448,10 @@ public final class PipelineSinkConfig extends AbstractConfig {
   }
 
   /** Append, or upsert/update by key, with or without deletes. */
+  MetadataColumns metadataColumns() {
+    return metadataColumns;
+  }
+
   WriteMode writeMode() {
     return writeMode;
   }

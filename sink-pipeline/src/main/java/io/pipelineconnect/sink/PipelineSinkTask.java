@@ -88,10 +88,12 @@ public class PipelineSinkTask extends SinkTask {
     if (mode.appends()) {
       encoder =
           RowEncoder.forFormat(
-              config.copyOptions(), db.getMetaData().getDatabaseMajorVersion() >= 16);
+              config.copyOptions(),
+              db.getMetaData().getDatabaseMajorVersion() >= 16,
+              config.metadataColumns());
       writer = new AppendWriter(encoder, Catalog.pipelineDbBatchSize(db).orElse(Integer.MAX_VALUE));
     } else {
-      ChangeRowEncoder changes = new ChangeRowEncoder(mode);
+      ChangeRowEncoder changes = new ChangeRowEncoder(mode, config.metadataColumns());
       encoder = changes;
       writer = new UpsertWriter(mode, changes);
     }

@@ -12,11 +12,14 @@ interface RowEncoder {
    *
    * @param copyHasDefault whether the server's COPY takes DEFAULT (PostgreSQL 16+), which json rows
    *     use for absent fields
+   * @param metadata the columns filled from the record's topic, offset and the like (json and
+   *     binary; the config refuses them for text and csv)
    */
-  static RowEncoder forFormat(CopyOptions options, boolean copyHasDefault) {
+  static RowEncoder forFormat(
+      CopyOptions options, boolean copyHasDefault, MetadataColumns metadata) {
     return switch (options.format()) {
-      case JSON -> new JsonRowEncoder(copyHasDefault);
-      case BINARY -> new BinaryRowEncoder();
+      case JSON -> new JsonRowEncoder(copyHasDefault, metadata);
+      case BINARY -> new BinaryRowEncoder(metadata);
       case TEXT, CSV -> new LineRowEncoder(options);
     };
   }

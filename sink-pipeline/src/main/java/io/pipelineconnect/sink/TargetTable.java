@@ -26,6 +26,10 @@ record TargetTable(
       String t = type.toLowerCase(Locale.ROOT);
       return t.equals("json") || t.equals("jsonb");
     }
+
+    boolean isBytea() {
+      return type.equalsIgnoreCase("bytea");
+    }
   }
 
   /** Whether the target has exactly one column and it is json/jsonb: whole messages land there. */

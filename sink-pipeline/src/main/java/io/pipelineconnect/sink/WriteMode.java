@@ -37,13 +37,16 @@ record WriteMode(Insert insert, KeySource keySource, List<String> keyFields, boo
       "Where a row's key comes from, for insert.mode=upsert or update. 'record_value': the key"
           + " columns' fields of the value (of a change event's after). 'record_key': the record's"
           + " key: a Struct, Map or JSON object (or JsonConverter envelope) by field name, or a"
-          + " primitive for a single key column; its fields override the value's. 'none': no key,"
-          + " for append.";
+          + " primitive for a single key column; its fields override the value's. 'kafka': the"
+          + " record's topic, partition and offset, into the three pk.fields columns (default"
+          + " __connect_topic, __connect_partition, __connect_offset): each record is a row of"
+          + " its own, written once even if redelivered. 'none': no key, for append.";
 
   public static final String PK_FIELDS = "pk.fields";
   static final String PK_FIELDS_DOC =
-      "The key columns, comma-separated. Default: the target table's primary key. Upsert needs a"
-          + " primary key or unique index on exactly these columns.";
+      "The key columns, comma-separated. Default: the target table's primary key (with"
+          + " pk.mode=kafka: __connect_topic, __connect_partition, __connect_offset). Upsert needs"
+          + " a primary key or unique index on exactly these columns.";
 
   public static final String DELETE_ENABLED = "delete.enabled";
   static final String DELETE_ENABLED_DOC =
@@ -66,7 +69,8 @@ record WriteMode(Insert insert, KeySource keySource, List<String> keyFields, boo
   enum KeySource {
     NONE,
     RECORD_KEY,
-    RECORD_VALUE;
+    RECORD_VALUE,
+    KAFKA;
 
     String configValue() {
       return name().toLowerCase(Locale.ROOT);
@@ -95,7 +99,7 @@ record WriteMode(Insert insert, KeySource keySource, List<String> keyFields, boo
             PK_MODE,
             Type.STRING,
             "none",
-            ConfigDef.CaseInsensitiveValidString.in("none", "record_key", "record_value"),
+            ConfigDef.CaseInsensitiveValidString.in("none", "record_key", "record_value", "kafka"),
             Importance.HIGH,
             PK_MODE_DOC,
             GROUP,
@@ -127,10 +131,17 @@ record WriteMode(Insert insert, KeySource keySource, List<String> keyFields, boo
   /** The mode from parsed config values (checked across keys by {@link PipelineSinkConfig}). */
   @SuppressWarnings("unchecked")
   static WriteMode from(Map<String, ?> values) {
+    KeySource keySource =
+        KeySource.valueOf(((String) values.get(PK_MODE)).trim().toUpperCase(Locale.ROOT));
+    List<String> keyFields =
+        ((List<String>) values.get(PK_FIELDS)).stream().map(String::trim).toList();
+    if (keySource == KeySource.KAFKA && keyFields.isEmpty()) {
+      keyFields = MetadataColumns.KAFKA_KEY_DEFAULTS;
+    }
     return new WriteMode(
         Insert.valueOf(((String) values.get(INSERT_MODE)).trim().toUpperCase(Locale.ROOT)),
-        KeySource.valueOf(((String) values.get(PK_MODE)).trim().toUpperCase(Locale.ROOT)),
-        ((List<String>) values.get(PK_FIELDS)).stream().map(String::trim).toList(),
+        keySource,
+        keyFields,
         (Boolean) values.get(DELETE_ENABLED));
   }
 }

@@ -67,6 +67,41 @@ class BinaryRowEncoderTest {
   }
 
   @Test
+  void uuidIsItsSixteenBytesAndTimeItsMicrosecondsAfterMidnight() throws Exception {
+    Schema schema =
+        SchemaBuilder.struct()
+            .field("u", Schema.STRING_SCHEMA)
+            .field("at", org.apache.kafka.connect.data.Time.SCHEMA)
+            .build();
+    TargetTable table =
+        new TargetTable(
+            RelationName.parse("t"),
+            false,
+            List.of(
+                new TargetTable.Column("u", "uuid", false),
+                new TargetTable.Column("at", "time without time zone", false)));
+    RowBuffer buffer = new RowBuffer();
+    BinaryRowEncoder encoder = new BinaryRowEncoder();
+    encoder.checkTarget(table);
+    Struct value =
+        new Struct(schema)
+            .put("u", "00010203-0405-0607-0809-0a0b0c0d0eff")
+            .put("at", new java.util.Date(1_001L)); // 00:00:01.001
+    encoder.encode(new SinkRecord("topic", 0, null, null, schema, value, 0), table, buffer);
+    assertThat(ints(java.util.Arrays.copyOf(buffer.array(), buffer.byteCount())))
+        .containsExactly(
+            0, 2, 0, 0, 0, 16, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, -1, // 0xff signed
+            0, 0, 0, 8, 0, 0, 0, 0, 0, 0x0f, 0x46, 0x28); // 1,001 ms = 1,001,000 us = 0xf4628
+    Struct notUuid = new Struct(schema).put("u", "nope").put("at", new java.util.Date(0));
+    assertThatThrownBy(
+            () ->
+                encoder.encode(
+                    new SinkRecord("topic", 0, null, null, schema, notUuid, 1), table, buffer))
+        .isInstanceOf(BadRecordException.class)
+        .hasMessageContaining("u is not a uuid");
+  }
+
+  @Test
   void aColumnTypeItCannotWriteFailsAtTheCheckNamingIt() {
     TargetTable withPoint =
         new TargetTable(

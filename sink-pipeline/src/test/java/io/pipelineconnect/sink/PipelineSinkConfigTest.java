@@ -115,6 +115,57 @@ class PipelineSinkConfigTest {
   }
 
   @Test
+  void metadataColumnsAndKafkaKeysAreCheckedOnTheKeyToChange() {
+    Map<String, String> props = valid();
+    props.put("format", "json");
+    props.put("metadata.columns", "offset:src_offset, key:k");
+    MetadataColumns metadata = new PipelineSinkConfig(props).metadataColumns();
+    assertThat(metadata.source("src_offset")).isEqualTo(MetadataColumns.Source.OFFSET);
+    assertThat(metadata.source("k")).isEqualTo(MetadataColumns.Source.KEY);
+    assertThat(metadata.source("v")).isNull();
+
+    props.put("metadata.columns", "headers:h");
+    assertThat(errorsFor(props, "metadata.columns"))
+        .singleElement()
+        .asString()
+        .contains("headers:h", "topic, partition, offset, timestamp, key");
+    props.put("metadata.columns", "src_offset");
+    assertThat(errorsFor(props, "metadata.columns"))
+        .singleElement()
+        .asString()
+        .contains("source:column");
+    props.put("metadata.columns", "offset:o, partition:o");
+    assertThat(errorsFor(props, "metadata.columns")).singleElement().asString().contains("twice");
+
+    props = valid();
+    props.put("format", "csv");
+    props.put("metadata.columns", "offset:o");
+    assertThat(errorsFor(props, "metadata.columns"))
+        .singleElement()
+        .asString()
+        .contains("format=csv", "format=json");
+
+    props = upsert();
+    props.put("pk.mode", "kafka");
+    PipelineSinkConfig kafka = new PipelineSinkConfig(props);
+    assertThat(kafka.writeMode().keyFields()).isEqualTo(MetadataColumns.KAFKA_KEY_DEFAULTS);
+    assertThat(kafka.metadataColumns().source("__connect_partition"))
+        .isEqualTo(MetadataColumns.Source.PARTITION);
+    props.put("pk.fields", "t, p");
+    assertThat(errorsFor(props, "pk.fields")).singleElement().asString().contains("three");
+    props.put("pk.fields", "t, p, o");
+    props.put("metadata.columns", "timestamp:o");
+    assertThat(errorsFor(props, "metadata.columns"))
+        .singleElement()
+        .asString()
+        .contains("pk.mode=kafka's offset column");
+    props = valid();
+    props.put("format", "json");
+    props.put("pk.mode", "kafka");
+    assertThat(errorsFor(props, "pk.mode")).singleElement().asString().contains("insert.mode");
+  }
+
+  @Test
   void writeModesThatCannotWorkAreNamedOnTheKeyToChange() {
     assertThat(new PipelineSinkConfig(upsert()).writeMode())
         .isEqualTo(

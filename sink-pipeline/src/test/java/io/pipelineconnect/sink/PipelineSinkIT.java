@@ -235,6 +235,57 @@ class PipelineSinkIT {
         .hasSize(2);
   }
 
+  /**
+   * metadata.columns fills columns from each record's topic, partition, offset, timestamp and key,
+   * in json (text COPY) and binary format alike, on two partitions.
+   */
+  @Test
+  void metadataColumnsHoldEachRecordsTopicPartitionOffsetTimestampAndKey() throws Exception {
+    String columns =
+        "(v bigint, src_topic text, src_partition integer, src_offset bigint,"
+            + " src_at timestamptz, src_key text, src_key_bytes bytea)";
+    execute(server, db, "CREATE TABLE meta_json " + columns, "CREATE TABLE meta_binary " + columns);
+    cluster.kafka().createTopic("meta-in", 2);
+    String schema = "{\"type\":\"struct\",\"fields\":[{\"field\":\"v\",\"type\":\"int64\"}]}";
+    for (int i = 0; i < 6; i++) {
+      produce(
+          "meta-in", i % 2, "k" + i, "{\"schema\":" + schema + ",\"payload\":{\"v\":" + i + "}}");
+    }
+    String metadata =
+        "topic:src_topic, partition:src_partition, offset:src_offset, timestamp:src_at,"
+            + " key:src_key, key:src_key_bytes";
+    for (String format : List.of("json", "binary")) {
+      Map<String, String> props = sinkConfig(cluster, server, db, "meta-in", "meta_" + format);
+      props.put("format", format);
+      props.put("metadata.columns", metadata);
+      if (format.equals("binary")) {
+        withStructValues(props);
+      }
+      cluster.connect().configureConnector("meta-" + format, props);
+    }
+
+    for (String format : List.of("json", "binary")) {
+      awaitCount(server, db, "SELECT count(*) FROM meta_" + format, 6);
+      assertThat(
+              rows(
+                  server,
+                  db,
+                  "SELECT v, src_topic, src_partition, src_offset, src_key,"
+                      + " convert_from(src_key_bytes, 'UTF8'),"
+                      + " abs(extract(epoch FROM now() - src_at)) < 600 FROM meta_"
+                      + format
+                      + " ORDER BY v"))
+          .as(format)
+          .containsExactly(
+              "0|meta-in|0|0|k0|k0|t",
+              "1|meta-in|1|0|k1|k1|t",
+              "2|meta-in|0|1|k2|k2|t",
+              "3|meta-in|1|1|k3|k3|t",
+              "4|meta-in|0|2|k4|k4|t",
+              "5|meta-in|1|2|k5|k5|t");
+    }
+  }
+
   @Test
   void badRecordsGoToTheDeadLetterQueueAndTheRestIsCommitted() throws Exception {
     execute(server, db, "CREATE TABLE strict (id int PRIMARY KEY, n int NOT NULL)");
