@@ -100,11 +100,11 @@ final class ChangeRowEncoder implements RowEncoder {
         TargetTable.Column column = columns.get(i);
         String name = column.name();
         MetadataColumns.Source source = metadata.isEmpty() ? null : metadata.source(name);
-        String text =
-            JsonFields.text(
-                source == null
-                    ? fields.get(name)
-                    : MetadataColumns.value(source, record, column.isBytea()));
+        Object value =
+            source == null
+                ? fields.get(name)
+                : MetadataColumns.value(source, record, column.isBytea());
+        String text = column.isArray() ? JsonFields.arrayText(value) : JsonFields.text(value);
         if (text == null) {
           if (keys.contains(name)) {
             throw new BadRecordException(

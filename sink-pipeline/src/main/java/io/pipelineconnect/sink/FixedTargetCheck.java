@@ -30,6 +30,10 @@ final class FixedTargetCheck {
     } catch (BadRecordException e) {
       throw new ConnectException(e.getMessage() + ". Set stream to a table or stream of yours.");
     }
+    if (found.isEmpty() && config.autoCreate()) {
+      // Made from the first record's schema; what it then needs is checked as it is written.
+      return;
+    }
     TargetTable table =
         found.orElseThrow(
             () ->

@@ -154,6 +154,56 @@ final class JsonFields {
     return value.toString();
   }
 
+  /**
+   * The text of a value for a PostgreSQL array column: a JSON or Connect array as an array literal
+   * ({@code {"a","b"}}, nested arrays nested), which PostgreSQL reads where it refuses JSON's
+   * brackets; anything else as {@link #text}.
+   */
+  static String arrayText(Object value) throws JsonProcessingException {
+    Object items = value instanceof SchemaValue sv ? sv.value() : value;
+    if (items instanceof JsonNode node && node.isArray()) {
+      StringBuilder literal = new StringBuilder("{");
+      for (int i = 0; i < node.size(); i++) {
+        appendElement(literal, i, node.get(i));
+      }
+      return literal.append('}').toString();
+    }
+    if (items instanceof List<?> list) {
+      StringBuilder literal = new StringBuilder("{");
+      for (int i = 0; i < list.size(); i++) {
+        appendElement(literal, i, list.get(i));
+      }
+      return literal.append('}').toString();
+    }
+    return text(value);
+  }
+
+  private static void appendElement(StringBuilder literal, int index, Object element)
+      throws JsonProcessingException {
+    if (index > 0) {
+      literal.append(',');
+    }
+    if (element instanceof List<?> || (element instanceof JsonNode n && n.isArray())) {
+      literal.append(arrayText(element));
+      return;
+    }
+    String text = text(element);
+    if (text == null) {
+      literal.append("NULL");
+      return;
+    }
+    // Always quoted: then only backslash and double quote need escaping, and "NULL" stays text.
+    literal.append('"');
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c == '"' || c == '\\') {
+        literal.append('\\');
+      }
+      literal.append(c);
+    }
+    literal.append('"');
+  }
+
   private static String schemaText(Schema schema, Object value) throws JsonProcessingException {
     if (value == null) {
       return null;

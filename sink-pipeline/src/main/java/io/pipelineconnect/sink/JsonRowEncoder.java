@@ -101,7 +101,10 @@ final class JsonRowEncoder implements RowEncoder {
             }
             continue;
           }
-          appendText(buffer, JsonFields.text(fields.get(name)));
+          Object fieldValue = fields.get(name);
+          appendText(
+              buffer,
+              column.isArray() ? JsonFields.arrayText(fieldValue) : JsonFields.text(fieldValue));
         }
       }
     } catch (BadRecordException e) {

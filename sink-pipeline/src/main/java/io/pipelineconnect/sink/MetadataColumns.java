@@ -126,6 +126,14 @@ final class MetadataColumns {
     return sourceByColumn.isEmpty();
   }
 
+  /** The columns filled from the source, in the order named. */
+  List<String> columnsOf(Source source) {
+    return sourceByColumn.entrySet().stream()
+        .filter(e -> e.getValue() == source)
+        .map(Map.Entry::getKey)
+        .toList();
+  }
+
   /** Where the column's value comes from, or null for a column filled from the value. */
   Source source(String column) {
     return sourceByColumn.get(column);

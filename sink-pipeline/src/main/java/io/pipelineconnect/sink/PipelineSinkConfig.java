@@ -159,6 +159,7 @@ public final class PipelineSinkConfig extends AbstractConfig {
         MetadataColumns.parse(
             getList(MetadataColumns.METADATA_COLUMNS),
             writeMode.keySource() == WriteMode.KeySource.KAFKA ? writeMode.keyFields() : List.of());
+    checkManagedTables();
     if (!getList(MetadataColumns.METADATA_COLUMNS).isEmpty()
         && (copyOptions.format() == RowFormat.TEXT || copyOptions.format() == RowFormat.CSV)) {
       throw new ConfigException(
@@ -182,6 +183,47 @@ public final class PipelineSinkConfig extends AbstractConfig {
   }
 
   /** The write-mode combinations that cannot work, each named on the key to change. */
+  private void checkManagedTables() {
+    for (String key : List.of(ManagedTables.AUTO_CREATE, ManagedTables.AUTO_EVOLVE)) {
+      if (!getBoolean(key)) {
+        continue;
+      }
+      if (streamFromKey) {
+        throw new ConfigException(
+            key,
+            true,
+            "With stream.from.key=true a record's key names its target, and a record must not"
+                + " decide which tables exist or what columns they have: create the tables, or"
+                + " name the target with stream or stream.format");
+      }
+      if (copyOptions.format() == RowFormat.TEXT || copyOptions.format() == RowFormat.CSV) {
+        throw new ConfigException(
+            key,
+            true,
+            "format="
+                + copyOptions.format().configValue()
+                + " lines carry no schema to make columns from: use format=json or binary with"
+                + " a converter that gives Structs (JsonConverter with schemas.enable=true, Avro,"
+                + " Protobuf)");
+      }
+    }
+    if (getBoolean(ManagedTables.AUTO_EVOLVE) && !getList(COLUMNS).isEmpty()) {
+      throw new ConfigException(
+          ManagedTables.AUTO_EVOLVE,
+          true,
+          "columns fixes the columns written, so an added one would stay empty: leave columns"
+              + " empty, or auto.evolve=false");
+    }
+  }
+
+  boolean autoCreate() {
+    return getBoolean(ManagedTables.AUTO_CREATE);
+  }
+
+  boolean autoEvolve() {
+    return getBoolean(ManagedTables.AUTO_EVOLVE);
+  }
+
   private void checkWriteMode() {
     WriteMode mode = writeMode;
     String insert = mode.insert().configValue();
@@ -300,6 +342,7 @@ public final class PipelineSinkConfig extends AbstractConfig {
     CopyFormatConfig.define(def);
     WriteMode.define(def);
     MetadataColumns.define(def, WriteMode.GROUP, 5);
+    ManagedTables.define(def, WriteMode.GROUP, 6);
     order = 0;
     def.define(
             BATCH_SIZE,

@@ -4,6 +4,7 @@ import io.pipelineconnect.common.Version;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
@@ -28,6 +29,12 @@ public class PipelineSinkTask extends SinkTask {
   private String connectorName;
   private SinkSession session;
   private BatchAssembler assembler;
+  private TargetResolver targets;
+
+  /** auto.create / auto.evolve, or null. */
+  private ManagedTables tables;
+
+  private boolean evolve;
   private BatchTransaction transaction;
   private StartOffsets startOffsets;
   private BadRecords badRecords;
@@ -52,7 +59,14 @@ public class PipelineSinkTask extends SinkTask {
     config = new PipelineSinkConfig(props);
     connectorName = props.getOrDefault("name", "pipeline-sink");
     OffsetStore offsets = new OffsetStore(config.offsetsTable(), connectorName);
-    TargetResolver targets = TargetResolver.from(config);
+    targets = TargetResolver.from(config);
+    if (config.autoCreate() || config.autoEvolve()) {
+      tables = new ManagedTables(config.writeMode(), config.metadataColumns(), config.connection());
+      if (config.autoCreate()) {
+        targets.createMissingWith(tables);
+      }
+      evolve = config.autoEvolve();
+    }
     session = new SinkSession(config.connection(), targets::forget);
     startOffsets = new StartOffsets(config.kafkaAdminSettings());
     positions = new PartitionPositions(offsets, startOffsets, config.startOffset(), context);
@@ -141,6 +155,15 @@ public class PipelineSinkTask extends SinkTask {
     long runNext = 0;
     boolean runOpen = false;
     for (SinkRecord record : records) {
+      if (evolve && tables.isNewSchema(record)) {
+        // Rows buffered so far go first, in the table as it is: ALTER TABLE waits for them.
+        if (runOpen) {
+          positions.buffered(run, runNext);
+        }
+        run = null;
+        runOpen = false;
+        addMissingColumns(record);
+      }
       TopicPartition partition = assembler.partitionOf(record);
       if (partition != run) {
         if (runOpen) {
@@ -194,6 +217,35 @@ public class PipelineSinkTask extends SinkTask {
       positions.buffered(partition, record.kafkaOffset());
       throw sinkRetries.failed("resolving the target of " + BadRecords.describe(record), e);
     }
+  }
+
+  /**
+   * auto.evolve: adds the columns the record's target lacks for its fields, after writing the batch
+   * buffered so far. The schema counts as fitting only once that is done, so a failure retried by
+   * Connect tries again.
+   */
+  private void addMissingColumns(SinkRecord record) {
+    List<String> statements;
+    try {
+      TargetTable target = targets.resolve(session::forQueries, record);
+      statements = tables.missingColumns(target, record);
+    } catch (BadRecordException e) {
+      return; // reported when the record is added
+    } catch (SQLException e) {
+      session.close();
+      throw sinkRetries.failed("resolving the target of " + BadRecords.describe(record), e);
+    }
+    if (!statements.isEmpty()) {
+      flush();
+      try {
+        tables.execute(statements);
+      } catch (SQLException e) {
+        throw sinkRetries.failed("adding columns for " + BadRecords.describe(record), e);
+      }
+      log.info("auto.evolve for {}: {}", BadRecords.describe(record), statements);
+      targets.forget();
+    }
+    tables.fits(record);
   }
 
   /** Writes the buffered batch: COPY per target, offsets, commit. */

@@ -24,6 +24,9 @@ final class TargetResolver {
   private final boolean keyNamed;
   private final Map<RelationName, TargetTable> known = new HashMap<>();
 
+  /** Creates missing targets (auto.create), or null. */
+  private ManagedTables creator;
+
   /** In {@code stream} mode every record has the same target: skip the lookup. */
   private final RelationName fixed;
 
@@ -114,6 +117,10 @@ final class TargetResolver {
       }
       throw e;
     }
+    if (found.isEmpty() && creator != null) {
+      creator.create(name, record);
+      found = Catalog.lookUp(connection.get(), name, columns, policy, keyNamed);
+    }
     if (found.isEmpty()) {
       throw new BadRecordException("Target relation " + name + " does not exist");
     }
@@ -122,6 +129,11 @@ final class TargetResolver {
       fixedTable = found.get();
     }
     return found.get();
+  }
+
+  /** Missing targets are created from their first record's schema from now on. */
+  void createMissingWith(ManagedTables tables) {
+    this.creator = tables;
   }
 
   /** Supplies a connection only when one is needed (a catalog lookup). */

@@ -27,6 +27,11 @@ record TargetTable(
       return t.equals("json") || t.equals("jsonb");
     }
 
+    /** Whether the column is a PostgreSQL array ({@code format_type} ends in []). */
+    boolean isArray() {
+      return type.endsWith("[]");
+    }
+
     boolean isBytea() {
       return type.equalsIgnoreCase("bytea");
     }

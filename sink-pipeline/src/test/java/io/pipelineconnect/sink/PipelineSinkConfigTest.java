@@ -115,6 +115,38 @@ class PipelineSinkConfigTest {
   }
 
   @Test
+  void managedTablesAreRefusedWhereARecordWouldChooseThemOrNoSchemaExists() {
+    Map<String, String> props = valid();
+    props.put("format", "json");
+    props.put("auto.create", "true");
+    props.put("auto.evolve", "true");
+    PipelineSinkConfig config = new PipelineSinkConfig(props);
+    assertThat(config.autoCreate()).isTrue();
+    assertThat(config.autoEvolve()).isTrue();
+
+    props.remove("stream");
+    props.put("stream.from.key", "true");
+    props.put("stream.from.key.allowed", "public\\..*");
+    assertThat(errorsFor(props, "auto.create"))
+        .singleElement()
+        .asString()
+        .contains("stream.from.key", "must not");
+
+    props = valid();
+    props.put("auto.evolve", "true");
+    assertThat(errorsFor(props, "auto.evolve"))
+        .singleElement()
+        .asString()
+        .contains("format=text", "schemas.enable=true");
+
+    props = valid();
+    props.put("format", "json");
+    props.put("columns", "a,b");
+    props.put("auto.evolve", "true");
+    assertThat(errorsFor(props, "auto.evolve")).singleElement().asString().contains("columns");
+  }
+
+  @Test
   void metadataColumnsAndKafkaKeysAreCheckedOnTheKeyToChange() {
     Map<String, String> props = valid();
     props.put("format", "json");

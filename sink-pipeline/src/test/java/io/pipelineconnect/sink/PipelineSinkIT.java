@@ -108,14 +108,16 @@ class PipelineSinkIT {
     execute(
         server,
         db,
-        "CREATE TABLE events (id int, kind text, payload jsonb, seen_at timestamptz DEFAULT '2001-02-03Z')",
+        "CREATE TABLE events (id int, kind text, payload jsonb, seen_at timestamptz DEFAULT '2001-02-03Z',"
+            + " tags text[], grid int[])",
         "CREATE TABLE raw_events (doc jsonb)");
     cluster.kafka().createTopic("json-in", 1);
     produce(
         "json-in",
         0,
         null,
-        "{\"id\": 1, \"kind\": \"click\", \"payload\": {\"x\": [1, \"a\\\\b\"]}, \"extra\": true}");
+        "{\"id\": 1, \"kind\": \"click\", \"payload\": {\"x\": [1, \"a\\\\b\"]}, \"extra\": true,"
+            + " \"tags\": [\"a\", \"b\\\"c\", null, \"x\\\\y\"], \"grid\": [[1, 2], [3, 4]]}");
     produce("json-in", 0, null, "{\"id\": 2, \"kind\": null}");
     Map<String, String> byColumn = sinkConfig(cluster, server, db, "json-in", "events");
     byColumn.put("format", "json");
@@ -130,8 +132,11 @@ class PipelineSinkIT {
             rows(
                 server,
                 db,
-                "SELECT id, kind, payload, extract(year FROM seen_at) FROM events ORDER BY id"))
-        .containsExactly("1|click|{\"x\": [1, \"a\\\\b\"]}|2001", "2|null|null|2001");
+                "SELECT id, kind, payload, extract(year FROM seen_at), tags, grid FROM events"
+                    + " ORDER BY id"))
+        .containsExactly(
+            "1|click|{\"x\": [1, \"a\\\\b\"]}|2001|{a,\"b\\\"c\",NULL,\"x\\\\y\"}|{{1,2},{3,4}}",
+            "2|null|null|2001|null|null");
     assertThat(
             rows(
                 server,
