@@ -79,9 +79,11 @@ BEGIN
     RAISE EXCEPTION 'pipeline_kafka: partition % is negative; use NULL (or ''-1'' in emit_tuple) to let Kafka choose', kafka_partition
       USING ERRCODE = '22023';
   END IF;
-  IF false THEN
+  IF false AND key IS NOT NULL THEN
     -- Opt-in (emitter.key.lock): transactions that share a key queue here until the earlier one
-    -- ends, so ids, and thus the order in Kafka, follow commit order per key.
+    -- ends, so ids, and thus the order in Kafka, follow commit order per key. A keyless message
+    -- has no order to keep (Kafka spreads them over partitions): it takes no lock, where all of
+    -- them once queued on the one lock of the empty key.
     PERFORM pg_advisory_xact_lock(hashtext(topic), hashtext(coalesce(encode(key, 'hex'), '')));
   END IF;
   INSERT INTO pipeline_kafka.outbox (bucket, topic, kafka_partition, key, message)

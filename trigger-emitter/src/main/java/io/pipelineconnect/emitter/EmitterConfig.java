@@ -45,7 +45,10 @@ public final class EmitterConfig extends AbstractConfig {
   static final String KEY_LOCK_DOC =
       "Take a transaction-scoped advisory lock per (topic, key) before a message is queued, so"
           + " messages that share a key reach Kafka in commit order. Off, order is guaranteed only"
-          + " for changes of the same row (emit_tuple), which the row lock already serializes.";
+          + " for changes of the same row (emit_tuple), which the row lock already serializes."
+          + " Messages without a key take no lock. A transaction that produces to several keys"
+          + " takes their locks in call order, so two such transactions can deadlock"
+          + " (PostgreSQL aborts one): produce to keys in a fixed order.";
 
   public static final String BUCKETS = "emitter.buckets";
   static final String BUCKETS_DOC =

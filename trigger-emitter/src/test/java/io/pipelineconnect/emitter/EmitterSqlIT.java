@@ -197,6 +197,39 @@ class EmitterSqlIT {
     }
   }
 
+  /**
+   * emitter.key.lock makes a transaction wait for an earlier one with the same key; messages
+   * without a key have no order to keep and never wait (they all once shared the empty key's lock).
+   */
+  @Test
+  void theKeyLockHoldsBackOnlyTransactionsThatShareAKey() throws SQLException {
+    Map<String, String> props = new HashMap<>();
+    props.put("connection.url", server.jdbcUrl(db));
+    props.put("emitter.key.lock", "true");
+    try (Connection connection = server.connect(db)) {
+      OutboxInstaller.install(connection, new EmitterConfig(props));
+    }
+    try (Connection first = server.connect(db);
+        Connection second = server.connect(db);
+        Statement one = first.createStatement();
+        Statement two = second.createStatement()) {
+      first.setAutoCommit(false);
+      second.setAutoCommit(false);
+      one.execute("SELECT pipeline_kafka.produce_message('t', 'a')");
+      one.execute("SELECT pipeline_kafka.produce_message('t', 'k1', key := 'k')");
+      // A wait for the first transaction's lock ends in an error instead of hanging the test.
+      two.execute("SET lock_timeout = '2s'");
+      two.execute("SELECT pipeline_kafka.produce_message('t', 'b')");
+      two.execute("SELECT pipeline_kafka.produce_message('t', 'o', key := 'other')");
+      assertThatThrownBy(
+              () -> two.execute("SELECT pipeline_kafka.produce_message('t', 'k2', key := 'k')"))
+          .hasMessageContaining("lock timeout");
+      second.rollback();
+      first.commit();
+    }
+    assertThat(outbox()).containsExactly("t|null|null|a", "t|null|k|k1");
+  }
+
   @Test
   void produceMessageTakesTheOriginalArgumentsPositionallyAndByName() throws SQLException {
     sql(
