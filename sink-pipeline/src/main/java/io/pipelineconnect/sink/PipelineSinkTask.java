@@ -112,6 +112,7 @@ public class PipelineSinkTask extends SinkTask {
       writer = new UpsertWriter(mode, changes);
     }
     session.writeWith(writer);
+    targets.checkEachWith(encoder::checkTarget);
     if (config.stream().isPresent()) {
       FixedTargetCheck.check(db, config.stream().get(), config, encoder, writer);
     }

@@ -8,7 +8,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.function.Function;
+import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.sink.SinkRecord;
 
 /**
@@ -26,6 +28,9 @@ final class TargetResolver {
 
   /** Creates missing targets (auto.create), or null. */
   private ManagedTables creator;
+
+  /** Checks that the writer can write a newly found target (as a fixed target is at start). */
+  private Consumer<TargetTable> check = target -> {};
 
   /** In {@code stream} mode every record has the same target: skip the lookup. */
   private final RelationName fixed;
@@ -124,11 +129,27 @@ final class TargetResolver {
     if (found.isEmpty()) {
       throw new BadRecordException("Target relation " + name + " does not exist");
     }
+    try {
+      check.accept(found.get());
+    } catch (ConnectException e) {
+      if (keyNamed) {
+        throw new BadRecordException("Target " + name + ": " + e.getMessage(), e);
+      }
+      throw e;
+    }
     known.put(name, found.get());
     if (name.equals(fixed)) {
       fixedTable = found.get();
     }
     return found.get();
+  }
+
+  /**
+   * Each target found from now on is checked first: a failure fails the task, or, for a target a
+   * record's key named, makes that record bad.
+   */
+  void checkEachWith(Consumer<TargetTable> targetCheck) {
+    this.check = targetCheck;
   }
 
   /** Missing targets are created from their first record's schema from now on. */

@@ -291,6 +291,28 @@ class PipelineSinkIT {
     }
   }
 
+  /** A target found per record is checked as a fixed one is at start: here, for its columns. */
+  @Test
+  void aTargetFromStreamFormatLackingAMetadataColumnFailsTheTaskNamingIt() throws Exception {
+    execute(server, db, "CREATE TABLE raw_lacking (v text)");
+    cluster.kafka().createTopic("lacking", 1);
+    produce("lacking", 0, null, "{\"v\": \"x\"}");
+    Map<String, String> props = sinkConfig(cluster, server, db, "lacking", "unused");
+    props.remove("stream");
+    props.put("stream.format", "raw_${topic}");
+    props.put("format", "json");
+    props.put("metadata.columns", "offset:src_offset");
+    props.put("tasks.max", "1");
+    cluster.connect().configureConnector("lacking-sink", props);
+    cluster
+        .connect()
+        .assertions()
+        .assertConnectorIsRunningAndTasksHaveFailed("lacking-sink", 1, "task did not fail");
+    assertThat(cluster.connect().connectorStatus("lacking-sink").tasks().get(0).trace())
+        .contains("src_offset", "metadata.columns");
+    assertThat(count(server, db, "SELECT count(*) FROM raw_lacking")).isZero();
+  }
+
   @Test
   void badRecordsGoToTheDeadLetterQueueAndTheRestIsCommitted() throws Exception {
     execute(server, db, "CREATE TABLE strict (id int PRIMARY KEY, n int NOT NULL)");
