@@ -225,7 +225,7 @@ public final class KinesisSourceConfig extends AbstractConfig {
     def.define(
             BATCH_SIZE,
             Type.INT,
-            1000,
+            10_000,
             ConfigDef.Range.between(1, 10_000),
             Importance.MEDIUM,
             KinesisSourceDocs.BATCH_SIZE,

@@ -45,11 +45,16 @@ final class KinesisSourceDocs {
           + " -1 = LATEST (the end, the default), or an ISO-8601 instant (AT_TIMESTAMP). A saved"
           + " position always wins; child shards of a reshard always start at TRIM_HORIZON.";
 
-  static final String BATCH_SIZE = "GetRecords Limit: most records one call returns (1-10000).";
+  static final String BATCH_SIZE =
+      "GetRecords Limit: most records one call returns (1-10000). The default is GetRecords' own"
+          + " maximum, as the KCL's: with at most 5 calls per second per shard, a limit of 1000"
+          + " caps a shard at 5,000 records/s, under its 2 MiB/s for records smaller than 400 B.";
 
   static final String IDLE_WAIT_MS =
-      "Wait before asking a caught-up shard again. Kinesis allows 5 GetRecords calls per second"
-          + " per shard; the task never calls a shard more often than every 200 ms.";
+      "Wait before asking a caught-up shard again: one whose last page was empty, or short with"
+          + " MillisBehindLatest 0 (a full page is followed by the next call at once). Kinesis"
+          + " allows 5 GetRecords calls per second per shard; the task never calls a shard more"
+          + " often than every 200 ms.";
 
   static final String SHARD_MONITOR_INTERVAL_MS =
       "How often the connector lists the stream's shards to notice splits and merges.";

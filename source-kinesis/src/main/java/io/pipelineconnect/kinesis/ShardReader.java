@@ -163,9 +163,14 @@ final class ShardReader {
         succeeded(now, 0);
         return new Page(out, response.childShards());
       }
+      // A full page says more may be waiting whatever MillisBehindLatest says (kinesalite always
+      // says 0, and on AWS it is rounded): only a short page or an empty one means caught up.
+      boolean fullPage = response.records().size() >= config.batchSize();
       boolean caughtUp =
           response.records().isEmpty()
-              || (response.millisBehindLatest() != null && response.millisBehindLatest() == 0);
+              || (!fullPage
+                  && response.millisBehindLatest() != null
+                  && response.millisBehindLatest() == 0);
       succeeded(now, Math.max(caughtUp ? config.idleWait().toMillis() : 0, readPause(bytes)));
     } catch (ExpiredIteratorException e) {
       // Ask for a fresh iterator after the last sequence number delivered.

@@ -119,7 +119,7 @@ class ShardReaderTest {
     assertThat(kinesis.recordsRequests)
         .extracting(r -> r.shardIterator())
         .containsExactly("iterator-1", "it-2");
-    assertThat(kinesis.recordsRequests).allSatisfy(r -> assertThat(r.limit()).isEqualTo(1000));
+    assertThat(kinesis.recordsRequests).allSatisfy(r -> assertThat(r.limit()).isEqualTo(10_000));
   }
 
   @Test
@@ -195,6 +195,18 @@ class ShardReaderTest {
     kinesis.getRecords.add(() -> page("it-2", 5_000, record("1", "a")));
     busy.read(NOW);
     assertThat(busy.nextCallAtMs()).isEqualTo(NOW + ShardReader.MIN_CALL_INTERVAL_MS);
+  }
+
+  /** kinesalite always reports MillisBehindLatest 0: a full page must not pass for caught up. */
+  @Test
+  void aFullPageIsFollowedByTheNextCallAtOnceEvenAtMillisBehindZero() {
+    ShardReader reader = reader(Map.of("batchsize", "2"), "-2", SHARD, null, false);
+    kinesis.getRecords.add(() -> page("it-2", 0, record("1", "a"), record("2", "b")));
+    reader.read(NOW);
+    assertThat(reader.nextCallAtMs()).isEqualTo(NOW + ShardReader.MIN_CALL_INTERVAL_MS);
+    kinesis.getRecords.add(() -> page("it-3", 0, record("3", "c")));
+    reader.read(NOW + 1000);
+    assertThat(reader.nextCallAtMs()).isEqualTo(NOW + 1000 + 700);
   }
 
   @Test
