@@ -66,6 +66,10 @@ public final class KinesisBenchmark {
         double connector4 = connector(kafka, worker, kinesalite, "bench-4", records, 4);
         double warm1 = warm(kafka, worker, kinesalite, kinesis, "warm-1", records, 1);
         double warm4 = warm(kafka, worker, kinesalite, kinesis, "warm-4", records, 4);
+        // The same loaded streams again, cold, with the connector's default batchsize and idle
+        // wait instead of the tuned ones above.
+        double defaults1 = connector(kafka, worker, kinesalite, "bench-1", records, 1, false);
+        double defaults4 = connector(kafka, worker, kinesalite, "bench-4", records, 4, false);
         System.out.println();
         System.out.printf(
             Locale.ROOT,
@@ -73,6 +77,14 @@ public final class KinesisBenchmark {
             records);
         print("1 shard ", bare1, paced1, connector1, warm1);
         print("4 shards", bare4, paced4, connector4, warm4);
+        System.out.printf(
+            Locale.ROOT,
+            "  defaults (batchsize, kinesis.idle.wait.ms unset), cold: 1 shard %,8.0f rec/s (%.2f"
+                + " of tuned cold), 4 shards %,8.0f rec/s (%.2f of tuned cold)%n",
+            defaults1,
+            defaults1 / connector1,
+            defaults4,
+            defaults4 / connector4);
         System.out.println(
             "  (the paced loop keeps Kinesis's per-shard limits, as the connector does: 5 calls/s"
                 + " and 2 MiB/s; the bare loop ignores them)");
@@ -207,13 +219,36 @@ public final class KinesisBenchmark {
       int records,
       int tasks)
       throws Exception {
-    String topic = "out-" + stream;
+    return connector(kafka, worker, kinesalite, stream, records, tasks, true);
+  }
+
+  /**
+   * @param tuned batchsize 10000 and a 200 ms idle wait, or the connector's defaults
+   */
+  private static double connector(
+      EmbeddedKafkaCluster kafka,
+      ForkedConnectWorker worker,
+      KinesaliteServer kinesalite,
+      String stream,
+      int records,
+      int tasks,
+      boolean tuned)
+      throws Exception {
+    String name = (tuned ? "" : "defaults-") + stream;
+    String topic = "out-" + name;
     kafka.createTopic(topic, 4);
     long start = System.nanoTime();
-    BenchmarkWorker.put(
-        worker,
-        "connectors/kinesis-" + stream + "/config",
-        connectorConfig(kinesalite, stream, topic, tasks));
+    String config = connectorConfig(kinesalite, stream, topic, tasks);
+    if (!tuned) {
+      config =
+          config
+              .replace(" \"batchsize\": \"10000\",", "")
+              .replace(" \"kinesis.idle.wait.ms\": \"200\",", "");
+      if (config.contains("batchsize") || config.contains("idle.wait")) {
+        throw new IllegalStateException("the defaults run still sets a tuned key: " + config);
+      }
+    }
+    BenchmarkWorker.put(worker, "connectors/kinesis-" + name + "/config", config);
     awaitRecords(kafka, topic, records);
     return records / ((System.nanoTime() - start) / 1e9);
   }
