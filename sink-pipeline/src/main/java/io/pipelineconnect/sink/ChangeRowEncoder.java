@@ -104,23 +104,19 @@ final class ChangeRowEncoder implements RowEncoder {
             source == null
                 ? fields.get(name)
                 : MetadataColumns.value(source, record, column.isBytea());
-        String text = column.isArray() ? JsonFields.arrayText(value) : JsonFields.text(value);
-        if (text == null) {
-          if (keys.contains(name)) {
-            throw new BadRecordException(
-                "Key column "
-                    + name
-                    + " has no value in the record's "
-                    + switch (mode.keySource()) {
-                      case RECORD_KEY -> "key";
-                      case KAFKA -> "metadata";
-                      default -> "value";
-                    });
-          }
-          CopyLines.appendNull(buffer);
-        } else {
-          CopyLines.appendTextField(buffer, text);
+        String text = JsonFields.columnText(column, value);
+        if (text == null && keys.contains(name)) {
+          throw new BadRecordException(
+              "Key column "
+                  + name
+                  + " has no value in the record's "
+                  + switch (mode.keySource()) {
+                    case RECORD_KEY -> "key";
+                    case KAFKA -> "metadata";
+                    default -> "value";
+                  });
         }
+        CopyLines.appendTextOrNull(buffer, text);
       }
       buffer.write(change.kind() == ChangeReader.Kind.DELETE ? DELETE_FLAG : UPSERT_FLAG);
       buffer.write(Integer.toString(row).getBytes(StandardCharsets.US_ASCII));

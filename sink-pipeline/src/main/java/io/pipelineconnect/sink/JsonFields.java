@@ -154,6 +154,11 @@ final class JsonFields {
     return value.toString();
   }
 
+  /** The text COPY reads for the value in the column: an array literal for an array column. */
+  static String columnText(TargetTable.Column column, Object value) throws JsonProcessingException {
+    return column.isArray() ? arrayText(value) : text(value);
+  }
+
   /**
    * The text of a value for a PostgreSQL array column: a JSON or Connect array as an array literal
    * ({@code {"a","b"}}, nested arrays nested), which PostgreSQL reads where it refuses JSON's

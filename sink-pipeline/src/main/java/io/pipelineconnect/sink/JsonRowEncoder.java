@@ -89,8 +89,10 @@ final class JsonRowEncoder implements RowEncoder {
           String name = column.name();
           MetadataColumns.Source source = metadata.isEmpty() ? null : metadata.source(name);
           if (source != null) {
-            appendText(
-                buffer, JsonFields.text(MetadataColumns.value(source, record, column.isBytea())));
+            CopyLines.appendTextOrNull(
+                buffer,
+                JsonFields.columnText(
+                    column, MetadataColumns.value(source, record, column.isBytea())));
             continue;
           }
           if (!fields.containsKey(name)) {
@@ -101,10 +103,7 @@ final class JsonRowEncoder implements RowEncoder {
             }
             continue;
           }
-          Object fieldValue = fields.get(name);
-          appendText(
-              buffer,
-              column.isArray() ? JsonFields.arrayText(fieldValue) : JsonFields.text(fieldValue));
+          CopyLines.appendTextOrNull(buffer, JsonFields.columnText(column, fields.get(name)));
         }
       }
     } catch (BadRecordException e) {
@@ -117,14 +116,6 @@ final class JsonRowEncoder implements RowEncoder {
     buffer.write((byte) '\n');
     buffer.endRow();
     return true;
-  }
-
-  private static void appendText(RowBuffer buffer, String text) {
-    if (text == null) {
-      CopyLines.appendNull(buffer);
-    } else {
-      CopyLines.appendTextField(buffer, text);
-    }
   }
 
   /** The message as JSON text, for a single json/jsonb column. */

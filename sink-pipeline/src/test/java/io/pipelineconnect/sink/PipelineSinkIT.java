@@ -4,6 +4,7 @@ import static io.pipelineconnect.sink.SinkTestSupport.STRINGS;
 import static io.pipelineconnect.sink.SinkTestSupport.awaitCount;
 import static io.pipelineconnect.sink.SinkTestSupport.count;
 import static io.pipelineconnect.sink.SinkTestSupport.execute;
+import static io.pipelineconnect.sink.SinkTestSupport.header;
 import static io.pipelineconnect.sink.SinkTestSupport.rows;
 import static io.pipelineconnect.sink.SinkTestSupport.sinkConfig;
 import static io.pipelineconnect.sink.SinkTestSupport.withDeadLetterQueue;
@@ -26,7 +27,6 @@ import javax.management.MBeanServer;
 import javax.management.ObjectName;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.common.header.Header;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -362,11 +362,6 @@ class PipelineSinkIT {
               assertThat(jmx.getAttribute(task, SinkTaskMetrics.BAD_RECORDS_TOTAL)).isEqualTo(5.0);
             });
     assertThat((Double) jmx.getAttribute(task, SinkTaskMetrics.BATCHES_TOTAL)).isPositive();
-  }
-
-  private static String header(ConsumerRecord<byte[], byte[]> record, String key) {
-    Header header = record.headers().lastHeader(key);
-    return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
   }
 
   @Test

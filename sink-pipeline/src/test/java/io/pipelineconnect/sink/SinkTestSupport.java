@@ -2,6 +2,7 @@ package io.pipelineconnect.sink;
 
 import io.pipelineconnect.testsupport.KafkaConnectCluster;
 import io.pipelineconnect.testsupport.PostgresServer;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -11,6 +12,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
 import org.awaitility.Awaitility;
 
 /** Shared pieces of the sink's integration tests. */
@@ -52,6 +55,12 @@ final class SinkTestSupport {
             + connector
             + "'",
         nextOffsets);
+  }
+
+  /** A record header's value as UTF-8 text, or null if the record has none of that key. */
+  static String header(ConsumerRecord<byte[], byte[]> record, String key) {
+    Header header = record.headers().lastHeader(key);
+    return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
   }
 
   /** Routes bad records to a dead letter queue topic, with the error in its headers. */

@@ -4,6 +4,7 @@ import static io.pipelineconnect.sink.SinkTestSupport.STRINGS;
 import static io.pipelineconnect.sink.SinkTestSupport.awaitCommitted;
 import static io.pipelineconnect.sink.SinkTestSupport.count;
 import static io.pipelineconnect.sink.SinkTestSupport.execute;
+import static io.pipelineconnect.sink.SinkTestSupport.header;
 import static io.pipelineconnect.sink.SinkTestSupport.rows;
 import static io.pipelineconnect.sink.SinkTestSupport.sinkConfig;
 import static io.pipelineconnect.sink.SinkTestSupport.withDeadLetterQueue;
@@ -22,7 +23,6 @@ import java.util.Random;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.header.Header;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -270,11 +270,6 @@ class UpsertSinkIT {
             "stock-in/0/2 {\"id\": 2, \"qty\": -1}",
             "stock-in/0/3 {\"id\": 3, \"qty\": \"many\"}",
             "stock-in/0/4 {\"qty\": 7}");
-  }
-
-  private static String header(ConsumerRecord<byte[], byte[]> record, String key) {
-    Header header = record.headers().lastHeader(key);
-    return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
   }
 
   /**

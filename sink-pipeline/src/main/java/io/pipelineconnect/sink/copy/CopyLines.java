@@ -183,6 +183,15 @@ public final class CopyLines {
     row.write(utf8, start, utf8.length - start);
   }
 
+  /** Appends the value as a text-format field, or NULL for null. */
+  public static void appendTextOrNull(RowBuffer row, String value) {
+    if (value == null) {
+      appendNull(row);
+    } else {
+      appendTextField(row, value);
+    }
+  }
+
   /** Appends text-format COPY's NULL marker, {@code \N}. */
   public static void appendNull(RowBuffer row) {
     row.write(BACKSLASH);
