@@ -78,7 +78,9 @@ public final class PipelineSinkConfig extends AbstractConfig {
   public static final String LINGER_MS = "linger.ms";
   static final String LINGER_MS_DOC =
       "Longest time a buffered record waits for its batch to fill before it is written anyway."
-          + " The buffer is also written whenever the topics go quiet (an empty poll).";
+          + " The buffer is also written whenever the topics go quiet: a poll of 20 ms that"
+          + " brings no records writes it, so a burst's tail never waits for this bound or for"
+          + " the worker's offset commit.";
   static final long LINGER_MS_DEFAULT = 1000;
 
   public static final String START_OFFSET = "start_offset";

@@ -47,6 +47,14 @@ public class PipelineSinkTask extends SinkTask {
   // Read once: AbstractConfig lookups per record showed up in the sink's profile.
   private int batchSize;
   private long maxBytes;
+
+  /**
+   * How long a poll may bring nothing before the topics count as quiet and a partial batch is
+   * written: long enough to span the gap between two fetches of a busy partition, short enough that
+   * a burst's tail is committed at once.
+   */
+  static final long QUIET_POLL_MS = 20;
+
   private long lingerNanos;
 
   @Override
@@ -204,8 +212,10 @@ public class PipelineSinkTask extends SinkTask {
     }
     if (!batch.isEmpty()) {
       // With no new records the worker's next poll waits for its offset-commit tick (60 s by
-      // default) before it calls put() again: bound that wait by what is left of linger.ms.
-      context.timeout(Math.max(1, (lingerNanos - batch.ageNanos()) / 1_000_000));
+      // default) before it calls put() again. A short poll tells quiet topics from busy ones: if
+      // it brings nothing, the empty put() writes the batch now, not once linger.ms has passed.
+      long lingerLeftMs = Math.max(1, (lingerNanos - batch.ageNanos()) / 1_000_000);
+      context.timeout(Math.min(QUIET_POLL_MS, lingerLeftMs));
     }
   }
 
