@@ -8,7 +8,10 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -87,6 +90,46 @@ final class BucketLocks {
       log.debug("Buckets {} are still held by another relay", assigned);
     }
     return List.copyOf(won);
+  }
+
+  /**
+   * Who holds the locks of these buckets, for an operator: per bucket held by another session, its
+   * pid, application name, client and since when it is connected (what pg_stat_activity shows this
+   * role). Read only; commits.
+   */
+  Map<Integer, String> holders(Connection db, List<Integer> buckets) throws SQLException {
+    Map<Integer, String> holders = new TreeMap<>();
+    try (PreparedStatement query =
+        db.prepareStatement(
+            "SELECT l.objid::bigint, l.pid, a.application_name, host(a.client_addr),"
+                + " a.backend_start, a.state FROM pg_catalog.pg_locks l"
+                + " LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid"
+                + " WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2"
+                + " AND l.classid::bigint = ? AND l.objid::bigint = ANY (?::bigint[])"
+                + " AND l.pid <> pg_backend_pid()")) {
+      // pg_try_advisory_lock(int4, int4) files the first key as an unsigned oid.
+      query.setLong(1, Integer.toUnsignedLong((int) lockNamespace));
+      query.setArray(2, db.createArrayOf("int8", buckets.stream().map(Long::valueOf).toArray()));
+      try (ResultSet rs = query.executeQuery()) {
+        while (rs.next()) {
+          holders.put(
+              (int) rs.getLong(1),
+              "pid "
+                  + rs.getInt(2)
+                  + " (application '"
+                  + Objects.toString(rs.getString(3), "")
+                  + "', client "
+                  + Objects.toString(rs.getString(4), "local")
+                  + ", connected since "
+                  + rs.getTimestamp(5)
+                  + ", "
+                  + Objects.toString(rs.getString(6), "state unknown")
+                  + ")");
+        }
+      }
+    }
+    db.commit();
+    return holders;
   }
 
   /**

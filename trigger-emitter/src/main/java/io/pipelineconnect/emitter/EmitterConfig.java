@@ -80,6 +80,15 @@ public final class EmitterConfig extends AbstractConfig {
           + " 0 deletes them as soon as their offsets are committed.";
   static final long RETENTION_MS_DEFAULT = 0;
 
+  public static final String LAG_WARN_MS = "emitter.lag.warn.ms";
+  static final String LAG_WARN_MS_DOC =
+      "A task logs a warning, at most once a minute, while the oldest committed message of its"
+          + " buckets that it has not relayed yet is older than this, saying whether it owns those"
+          + " buckets and, if another session holds their locks (a zombie task, an earlier"
+          + " generation), which one (pid, application, client, since when). The age is the task"
+          + " metric oldest-unrelayed-age-ms whatever this says. 0: no warning.";
+  static final long LAG_WARN_MS_DEFAULT = 30_000;
+
   public static final String KAFKA_BOOTSTRAP_SERVERS = KafkaAdminSettings.BOOTSTRAP_SERVERS;
 
   public static final String TOPICS_ALLOWED = "emitter.topics.allowed";
@@ -105,6 +114,21 @@ public final class EmitterConfig extends AbstractConfig {
 
   /** Task-only: the buckets a task relays. */
   static final String TASK_BUCKETS = "emitter.task.buckets";
+
+  /**
+   * For CONFIG.md: what Connect's own options mean for this connector. Not in the ConfigDef: the
+   * worker owns them.
+   */
+  public static final String FRAMEWORK_OPTIONS_DOC =
+      """
+      ## Kafka Connect's own options that matter here
+
+      | key | what to set |
+      |---|---|
+      | `tasks.max` | How many tasks share the outbox's buckets (`emitter.buckets`); more tasks than buckets sit idle. |
+      | `key.converter`, `value.converter` | `ByteArrayConverter`: a message and its key are the bytes `produce_message` was given (or `emit_tuple`'s row as JSON text), passed through unchanged. |
+      | `exactly.once.support` | `required`, on distributed workers with `exactly.once.source.support=enabled` (KIP-618): each message lands in Kafka exactly once. Otherwise at least once. |
+      """;
 
   public static final ConfigDef CONFIG_DEF = configDef();
 
@@ -224,7 +248,18 @@ public final class EmitterConfig extends AbstractConfig {
             RELAY_GROUP,
             ++order,
             Width.SHORT,
-            "Retention of relayed messages (ms)");
+            "Retention of relayed messages (ms)")
+        .define(
+            LAG_WARN_MS,
+            Type.LONG,
+            LAG_WARN_MS_DEFAULT,
+            ConfigDef.Range.atLeast(0),
+            Importance.LOW,
+            LAG_WARN_MS_DOC,
+            RELAY_GROUP,
+            ++order,
+            Width.SHORT,
+            "Lag warning (ms)");
     KafkaAdminSettings.define(
         def,
         "Kafka bootstrap servers the task asks how many partitions a topic has (a task cannot see"
@@ -314,6 +349,11 @@ public final class EmitterConfig extends AbstractConfig {
 
   public Duration retention() {
     return Duration.ofMillis(getLong(RETENTION_MS));
+  }
+
+  /** How old an unrelayed message may get before the task warns; zero: never. */
+  public Duration lagWarning() {
+    return Duration.ofMillis(getLong(LAG_WARN_MS));
   }
 
   /** Admin-client settings for partition counts, when kafka.bootstrap.servers is set. */

@@ -33,6 +33,7 @@ public class EmitterSourceTask extends SourceTask {
   private RelayRetries retries;
   private TopicPartitionCounts partitionCounts;
   private EmitterTaskMetrics metrics;
+  private RelayLagWatch lag;
 
   /** The session that holds the bucket locks, claims and relays. */
   private Connection relayConnection;
@@ -52,7 +53,9 @@ public class EmitterSourceTask extends SourceTask {
     config = new EmitterConfig(props);
     OutboxRelay relay = new OutboxRelay(config.schema());
     buckets = new BucketLocks(config.schema(), config.taskBuckets());
-    metrics = EmitterTaskMetrics.create(context, props.getOrDefault("name", "emitter"), buckets);
+    lag = new RelayLagWatch(relay, buckets, config.lagWarning());
+    metrics =
+        EmitterTaskMetrics.create(context, props.getOrDefault("name", "emitter"), buckets, lag);
     partitionCounts = config.kafkaAdminSettings().map(TopicPartitionCounts::new).orElse(null);
     if (partitionCounts == null) {
       log.warn(
@@ -84,6 +87,8 @@ public class EmitterSourceTask extends SourceTask {
     try {
       Connection db = relayConnection();
       acquireBuckets(db);
+      // Before the wait for buckets not owned: a task that owns none is the one to see.
+      lag.check(db);
       retries.succeeded();
       List<Integer> owned = buckets.owned();
       if (owned.isEmpty()) {
@@ -124,6 +129,7 @@ public class EmitterSourceTask extends SourceTask {
       records.add(message.toSourceRecord(config.schema()));
     }
     metrics.relayed(records.size());
+    lag.relayed(records.size());
     return records;
   }
 

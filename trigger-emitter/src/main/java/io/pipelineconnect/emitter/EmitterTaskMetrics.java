@@ -12,21 +12,23 @@ import org.apache.kafka.connect.source.SourceTaskContext;
 /**
  * An emitter task's metrics, in the worker's plugin metrics where it offers them (JMX: {@code
  * kafka.connect:type=plugins,connector=<name>,task=<n>}), else in a registry of the task's own:
- * messages handed to Connect, messages marked failed in the outbox (never sent), the figure an
- * operator alerts on, and how many buckets the task owns (fewer than assigned while another relay,
- * e.g. a zombie task, still holds their locks).
+ * messages handed to Connect, messages marked failed in the outbox (never sent), how many buckets
+ * the task owns (fewer than assigned while another relay, e.g. a zombie task, still holds their
+ * locks), and the age of the oldest message it has not relayed yet, the figure an operator alerts
+ * on.
  */
 final class EmitterTaskMetrics implements AutoCloseable {
   static final String MESSAGES_RATE = "messages-relayed-rate";
   static final String MESSAGES_TOTAL = "messages-relayed-total";
   static final String FAILED_TOTAL = "messages-failed-total";
   static final String BUCKETS_OWNED = "buckets-owned";
+  static final String OLDEST_UNRELAYED_AGE = "oldest-unrelayed-age-ms";
 
   private final TaskMetricRegistry registry;
   private final Sensor relayed;
   private final Sensor failed;
 
-  private EmitterTaskMetrics(TaskMetricRegistry registry, BucketLocks buckets) {
+  private EmitterTaskMetrics(TaskMetricRegistry registry, BucketLocks buckets, RelayLagWatch lag) {
     this.registry = registry;
     relayed = registry.sensor("emitter-relayed");
     relayed.add(
@@ -47,6 +49,14 @@ final class EmitterTaskMetrics implements AutoCloseable {
             "Outbox buckets this task relays now, of those assigned to it; the rest wait for"
                 + " another relay's lock."),
         (Gauge<Integer>) (metricConfig, now) -> buckets.owned().size());
+    registry.add(
+        registry.name(
+            OLDEST_UNRELAYED_AGE,
+            "How long ago the oldest committed message of the task's buckets that is not"
+                + " relayed yet was written (ms), as of the last look (every few seconds); 0 when"
+                + " none waits. The figure to alert on: it grows while the task falls behind or"
+                + " owns no bucket."),
+        (Gauge<Long>) (metricConfig, now) -> lag.oldestAgeMs());
   }
 
   /**
@@ -54,11 +64,11 @@ final class EmitterTaskMetrics implements AutoCloseable {
    *     that offer no plugin metrics (a task knows no index of its own)
    */
   static EmitterTaskMetrics create(
-      SourceTaskContext context, String connector, BucketLocks buckets) {
+      SourceTaskContext context, String connector, BucketLocks buckets, RelayLagWatch lag) {
     List<Integer> assigned = buckets.assigned();
     int task = assigned.isEmpty() ? 0 : assigned.get(0);
     return new EmitterTaskMetrics(
-        TaskMetricRegistry.forSourceTask(context, connector, task), buckets);
+        TaskMetricRegistry.forSourceTask(context, connector, task), buckets, lag);
   }
 
   void relayed(int messages) {

@@ -9,6 +9,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 
@@ -107,6 +109,32 @@ final class OutboxRelay {
     }
     connection.commit();
     return messages;
+  }
+
+  /**
+   * Per bucket, how long ago (ms, by the server's clock) its oldest message still waiting to be
+   * claimed was written; buckets with none waiting are left out. One index probe per bucket, read
+   * only; commits.
+   */
+  Map<Integer, Long> unrelayedAges(Connection connection, List<Integer> buckets)
+      throws SQLException {
+    Map<Integer, Long> ages = new TreeMap<>();
+    try (PreparedStatement query =
+        connection.prepareStatement(
+            "SELECT b, (extract(epoch FROM clock_timestamp() - o.created_at) * 1000)::bigint"
+                + " FROM unnest(?::int[]) AS b, LATERAL (SELECT created_at FROM "
+                + schema
+                + ".outbox WHERE bucket = b AND relay_batch IS NULL AND failed_reason IS NULL"
+                + " ORDER BY id LIMIT 1) o")) {
+      query.setArray(1, connection.createArrayOf("int4", buckets.toArray()));
+      try (ResultSet rs = query.executeQuery()) {
+        while (rs.next()) {
+          ages.put(rs.getInt(1), Math.max(0, rs.getLong(2)));
+        }
+      }
+    }
+    connection.commit();
+    return ages;
   }
 
   /**

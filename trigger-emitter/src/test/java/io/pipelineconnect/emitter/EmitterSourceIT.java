@@ -2,6 +2,7 @@ package io.pipelineconnect.emitter;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.pipelineconnect.testsupport.CapturedLog;
 import io.pipelineconnect.testsupport.ConnectClusterExtension;
 import io.pipelineconnect.testsupport.KafkaConnectCluster;
 import io.pipelineconnect.testsupport.PostgresExtension;
@@ -478,6 +479,70 @@ class EmitterSourceIT {
     }
     // The new messages come after every claimed one.
     assertThat(values.subList(40, 45)).containsExactlyInAnyOrder("b40", "b41", "b42", "b43", "b44");
+  }
+
+  /**
+   * A session that is not the task holds the lock of the only bucket, as a zombie relay would: the
+   * task owns nothing and relays nothing, and says so, in its lag metric and in a warning naming
+   * the session that holds the lock. Once that session ends, the task takes the bucket over,
+   * relays, and the metric falls back to 0.
+   */
+  @Test
+  void aTaskThatOwnsNoBucketIsSeenBehindInItsMetricAndLogNamingTheLockHolder() throws Exception {
+    cluster.kafka().createTopic("behind", 1);
+    Map<String, String> props = emitterConfig();
+    props.put("tasks.max", "1");
+    props.put("emitter.buckets", "1");
+    props.put("emitter.schema", "lagging");
+    props.put("emitter.lag.warn.ms", "1000");
+    ObjectName task = new ObjectName("kafka.connect:type=plugins,connector=emit-behind,task=0");
+    try (Connection zombie = server.connect(db);
+        Statement statement = zombie.createStatement();
+        CapturedLog log = CapturedLog.start()) {
+      int zombiePid;
+      try (ResultSet rs =
+          statement.executeQuery(
+              "SELECT pg_advisory_lock(hashtext('lagging.outbox'), 0), pg_backend_pid()")) {
+        rs.next();
+        zombiePid = rs.getInt(2);
+      }
+      startEmitter("emit-behind", props);
+      awaitOutboxInstalled("lagging");
+      sql("SELECT lagging.produce_message('behind', 'waiting'::bytea)");
+
+      Awaitility.await("the lag metric over a second")
+          .atMost(Duration.ofSeconds(30))
+          .ignoreExceptions()
+          .until(
+              () ->
+                  (Long)
+                          ManagementFactory.getPlatformMBeanServer()
+                              .getAttribute(task, EmitterTaskMetrics.OLDEST_UNRELAYED_AGE)
+                      >= 1000);
+      Awaitility.await("a warning naming the session that holds the bucket")
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () ->
+                  log.text()
+                      .contains(
+                          "Emitter task for buckets [0] is behind: the oldest message not relayed"
+                              + " yet (bucket 0)"));
+      assertThat(log.text())
+          .contains("Buckets [0] are not owned by this task")
+          .contains("Held: [0] by pid " + zombiePid + " (");
+      assertThat(count("SELECT count(*) FROM lagging.outbox WHERE relay_batch IS NULL"))
+          .isEqualTo(1);
+    }
+
+    assertThat(awaitValues("behind")).containsExactly("waiting");
+    Awaitility.await("the lag metric back to 0 once the message is relayed")
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                (Long)
+                        ManagementFactory.getPlatformMBeanServer()
+                            .getAttribute(task, EmitterTaskMetrics.OLDEST_UNRELAYED_AGE)
+                    == 0);
   }
 
   @Test
