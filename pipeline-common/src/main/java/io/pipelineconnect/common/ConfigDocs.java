@@ -16,6 +16,18 @@ public final class ConfigDocs {
   private ConfigDocs() {}
 
   public static String markdown(String title, ConfigDef def) {
+    return markdown(title, def, "", Map.of());
+  }
+
+  /**
+   * @param preamble Markdown printed before the connector's own options: what Connect's framework
+   *     options ({@code topics}, {@code tasks.max}, converters, {@code errors.*}) mean for this
+   *     connector, which its ConfigDef cannot say
+   * @param defaultNotes what to print instead of "unset" in the default column, per key: for
+   *     options that are optional one by one but required as a group
+   */
+  public static String markdown(
+      String title, ConfigDef def, String preamble, Map<String, String> defaultNotes) {
     Map<String, List<ConfigDef.ConfigKey>> groups = new LinkedHashMap<>();
     for (String group : def.groups()) {
       groups.put(group, new ArrayList<>());
@@ -31,6 +43,9 @@ public final class ConfigDocs {
     StringBuilder out = new StringBuilder();
     out.append("# ").append(title).append("\n\n");
     out.append("Generated from the connector's ConfigDef; do not edit by hand.\n");
+    if (!preamble.isEmpty()) {
+      out.append('\n').append(preamble.strip()).append('\n');
+    }
     for (Map.Entry<String, List<ConfigDef.ConfigKey>> group : groups.entrySet()) {
       if (group.getValue().isEmpty()) {
         continue;
@@ -45,7 +60,7 @@ public final class ConfigDocs {
             .append("` | ")
             .append(key.type.name().toLowerCase(java.util.Locale.ROOT))
             .append(" | ")
-            .append(defaultOf(key))
+            .append(defaultNotes.getOrDefault(key.name, defaultOf(key)))
             .append(" | ")
             .append(cell(key.validator == null ? "" : key.validator.toString()))
             .append(" | ")

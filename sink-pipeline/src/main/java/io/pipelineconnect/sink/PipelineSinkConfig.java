@@ -101,6 +101,32 @@ public final class PipelineSinkConfig extends AbstractConfig {
   /** Task-only: the task's index, set by the connector; names its metrics on older workers. */
   static final String TASK_INDEX = "sink.task.index";
 
+  /**
+   * For CONFIG.md: what Connect's own options mean for this connector. Not in the ConfigDef: the
+   * worker owns them.
+   */
+  public static final String FRAMEWORK_OPTIONS_DOC =
+      """
+      ## Kafka Connect's own options that matter here
+
+      | key | what to set |
+      |---|---|
+      | `topics` or `topics.regex` | The topics to copy (one of the two is required). |
+      | `tasks.max` | How many tasks share the topics' partitions; more tasks than partitions sit idle. `parallelism`, pipeline_kafka's name, may be given instead if equal. |
+      | `value.converter` (and `key.converter`) | Must fit `format`: `text`/`csv` take the raw bytes (`ByteArrayConverter` or `StringConverter`); `json` takes the bytes too (the fast path, JsonConverter's envelope read without a Struct) or Structs/Maps from any converter; `binary` needs Structs (`JsonConverter` with `value.converter.schemas.enable=true`, Avro, Protobuf). `config/validate` refuses a pair that cannot work, on `format`. |
+      | `errors.tolerance`, `errors.deadletterqueue.topic.name`, `errors.deadletterqueue.context.headers.enable`, `errors.deadletterqueue.topic.replication.factor` | With `errors.tolerance=all` and a DLQ topic, a record the database refuses goes to the DLQ with its topic, partition, offset and the database's reason, and the rest of its batch is committed; with the default `none` the task fails on it and commits nothing from it on. The DLQ's replication factor defaults to 3: set 1 on a one-broker cluster. |
+      | `consumer.override.max.poll.records` | Records per poll (the consumer's default is 500); with `batchsize` 10000 set it to 10000 so a batch fills in one poll (needs the worker's `connector.client.config.override.policy` to allow it, as Kafka's default `All` does). |
+
+      A partition with no saved offset starts at its **end**, as pipeline_kafka did: a new connector on a topic that already holds messages copies only new ones. Set `start_offset=-2` to copy the topic from its beginning.
+      """;
+
+  /** For CONFIG.md: the target options are optional one by one, one of them is required. */
+  public static final Map<String, String> DEFAULT_NOTES =
+      Map.of(
+          STREAM, "unset (one of three required)",
+          STREAM_FORMAT, "unset (one of three required)",
+          STREAM_FROM_KEY, "`false` (one of three required)");
+
   public static final ConfigDef CONFIG_DEF = configDef();
 
   /** Where a partition with no saved offset starts. */

@@ -19,7 +19,11 @@ class ConfigDocsTest {
   @Test
   void referenceIsUpToDate() throws IOException {
     String generated =
-        ConfigDocs.markdown("PipelineSinkConnector configuration", PipelineSinkConfig.CONFIG_DEF);
+        ConfigDocs.markdown(
+            "PipelineSinkConnector configuration",
+            PipelineSinkConfig.CONFIG_DEF,
+            PipelineSinkConfig.FRAMEWORK_OPTIONS_DOC,
+            PipelineSinkConfig.DEFAULT_NOTES);
     if (Boolean.getBoolean("update.docs")) {
       Files.writeString(REFERENCE, generated);
     }

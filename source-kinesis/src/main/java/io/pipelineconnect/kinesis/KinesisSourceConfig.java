@@ -64,6 +64,22 @@ public final class KinesisSourceConfig extends AbstractConfig {
   /** Task-only: the task's index among the connector's tasks (names its metrics on old workers). */
   static final String TASK_INDEX = "kinesis.task.index";
 
+  /**
+   * For CONFIG.md: what Connect's own options mean for this connector. Not in the ConfigDef: the
+   * worker owns them.
+   */
+  public static final String FRAMEWORK_OPTIONS_DOC =
+      """
+      ## Kafka Connect's own options that matter here
+
+      | key | what to set |
+      |---|---|
+      | `tasks.max` | How many tasks share the stream's shards. |
+      | `key.converter`, `value.converter` | `ByteArrayConverter`: a record's data and partition key are passed through as bytes (KPL aggregates are split first with `kinesis.deaggregate`). |
+      | `topic.creation.default.replication.factor`, `topic.creation.default.partitions` | Let the worker create `topic` on first use (`-1` takes the broker's defaults); without them the topic must exist. |
+      | `exactly.once.support` | `required`, on distributed workers with `exactly.once.source.support=enabled` (KIP-618): each record lands in Kafka exactly once. Otherwise at least once. |
+      """;
+
   public static final ConfigDef CONFIG_DEF = configDef();
 
   private final StartPosition startPosition;

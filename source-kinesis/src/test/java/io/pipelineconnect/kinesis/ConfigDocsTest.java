@@ -15,7 +15,11 @@ class ConfigDocsTest {
   @Test
   void referenceIsUpToDate() throws IOException {
     String generated =
-        ConfigDocs.markdown("KinesisSourceConnector configuration", KinesisSourceConfig.CONFIG_DEF);
+        ConfigDocs.markdown(
+            "KinesisSourceConnector configuration",
+            KinesisSourceConfig.CONFIG_DEF,
+            KinesisSourceConfig.FRAMEWORK_OPTIONS_DOC,
+            java.util.Map.of());
     if (Boolean.getBoolean("update.docs")) {
       Files.writeString(REFERENCE, generated);
     }
