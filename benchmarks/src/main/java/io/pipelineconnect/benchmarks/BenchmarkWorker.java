@@ -51,11 +51,34 @@ final class BenchmarkWorker {
     try {
       Path pluginPath = Files.createTempDirectory(Archives.cacheRoot(), "benchmark-plugin-path-");
       Archives.unzip(zip, pluginPath);
+      Path peer = peerPlugin();
+      if (peer != null) {
+        // Beside ours, in its own directory: each plugin gets its own class loader.
+        Files.createSymbolicLink(pluginPath.resolve(peer.getFileName()), peer);
+        System.out.println("Peer plugin " + peer + " on the same plugin.path");
+      }
       builder.classpath(ConnectRuntimeClasspath.withoutPlugin()).pluginPath(pluginPath);
       System.out.println("Plugin unzipped from " + zip + " onto the worker's plugin.path");
     } catch (IOException e) {
       throw new UncheckedIOException("Could not unzip " + zip, e);
     }
+  }
+
+  /**
+   * The peer's plugin directory ({@code -Dbenchmark.peer.plugin}, by default Debezium's JDBC sink
+   * as the benchmark profile unpacks it), or null when there is none to run.
+   */
+  static Path peerPlugin() {
+    String dir = System.getProperty("benchmark.peer.plugin", "");
+    if (dir.isBlank()) {
+      return null;
+    }
+    Path path = Path.of(dir).toAbsolutePath();
+    if (!Files.isDirectory(path)) {
+      throw new IllegalStateException(
+          "No peer plugin at " + path + ": set -Dbenchmark.peer.plugin= to run without it");
+    }
+    return path;
   }
 
   private static ForkedConnectWorker.Builder builder(String bootstrapServers) {

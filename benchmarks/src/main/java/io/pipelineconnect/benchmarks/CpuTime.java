@@ -48,8 +48,12 @@ final class CpuTime {
                   String[] fields = stat.substring(close + 2).split(" ");
                   long pid = Long.parseLong(dir.getFileName().toString());
                   // Fields 14 and 15 of stat (utime, stime) are 12 and 13 after comm.
-                  ticks.put(pid, Long.parseLong(fields[11]) + Long.parseLong(fields[12]));
-                  kinds.put(pid, named.getOrDefault(pid, kindOf(command, dir)));
+                  long spent = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+                  // The kind first: a process that exits while its title is read is left out
+                  // whole, never counted without a kind.
+                  String kind = named.getOrDefault(pid, kindOf(command, dir));
+                  ticks.put(pid, spent);
+                  kinds.put(pid, kind);
                 } catch (IOException | RuntimeException gone) {
                   // The process exited while being read.
                 }

@@ -43,8 +43,10 @@ import org.postgresql.PGConnection;
  * </ol>
  *
  * With {@code -Dbenchmark.sink.format=json} or {@code binary} the topics hold the rows as
- * JsonConverter messages with schemas, so the sink gets Structs. Each run checks that the table
- * holds the baseline's values.
+ * JsonConverter messages with schemas, so the sink gets Structs, and the peer runs on the same
+ * worker after the sink: Debezium's JDBC sink (its plugin archive from Maven Central, beside ours
+ * on the plugin.path), cold and warm on the same messages, timed until its table holds every row.
+ * Each run checks that the table holds the baseline's values.
  *
  * <p>Prints rows/s and the ratios; asserts nothing.
  */
@@ -74,6 +76,17 @@ public final class SinkBenchmark {
   private static final boolean UPSERT =
       System.getProperty("benchmark.sink.insert", "append").equals("upsert");
 
+  private static final String TASKS = System.getProperty("benchmark.sink.tasks", "2");
+
+  /**
+   * Whether the peer runs too: Debezium's JDBC sink on the same worker, reading the same
+   * JsonConverter messages (so only for the json and binary formats, appending), with the settings
+   * that made it fastest here (batch.size 10,000, pgjdbc's reWriteBatchedInserts).
+   */
+  private static final boolean PEER =
+      !System.getProperty("benchmark.sink.format", "text").equals("text")
+          && !System.getProperty("benchmark.sink.insert", "append").equals("upsert");
+
   private static final String COLUMNS =
       "(id bigint" + (UPSERT ? " PRIMARY KEY" : "") + ", at timestamptz, name text, value float8)";
 
@@ -90,7 +103,7 @@ public final class SinkBenchmark {
       String db = postgres.createDatabase();
       try (Connection c = postgres.connect(db);
           Statement s = c.createStatement()) {
-        for (String table : List.of("baseline", "cold", "warm")) {
+        for (String table : List.of("baseline", "cold", "warm", "peer")) {
           s.execute("CREATE TABLE " + table + " " + COLUMNS);
         }
       }
@@ -98,12 +111,19 @@ public final class SinkBenchmark {
       kafka.createTopic("cold", PARTITIONS);
       kafka.createTopic("warm", PARTITIONS);
       loadTopic(kafka, data, "cold");
+      boolean withPeer = PEER && BenchmarkWorker.peerPlugin() != null;
+      if (withPeer) {
+        kafka.createTopic("peer", PARTITIONS);
+      }
       Result baseline = baseline(postgres, db, data, rows);
       Result cold;
       List<Result> warm;
+      List<Result> peer;
       try (ForkedConnectWorker connect = BenchmarkWorker.start(kafka.bootstrapServers())) {
         cold = cold(connect, postgres, db, rows);
         warm = warm(connect, kafka, data, postgres, db, rows, rounds);
+        // The sink's connectors are paused or done: the peer has the worker to itself.
+        peer = withPeer ? peer(connect, kafka, data, postgres, db, rows, rounds) : List.of();
         // Gracefully, so a flight recording given in benchmark.worker.jvm is written on exit.
         connect.stop();
       }
@@ -138,6 +158,12 @@ public final class SinkBenchmark {
         print("sink warm, round " + (round + 1) + ": resume -> committed", warm.get(round), rows);
       }
       print("plain COPY FROM STDIN (after)", baselineAgain, rows);
+      for (int round = 0; round < peer.size(); round++) {
+        print(
+            round == 0 ? "peer cold: create connector -> all rows" : "peer warm, round " + round,
+            peer.get(round),
+            rows);
+      }
       if (UPSERT) {
         print("staged upsert by hand, inserting", handInsert, rows);
         print("staged upsert by hand, updating", handUpdate, rows);
@@ -148,6 +174,11 @@ public final class SinkBenchmark {
       for (int round = 0; round < warm.size(); round++) {
         System.out.println("  sink warm, round " + (round + 1) + ":  " + warm.get(round).cpu());
       }
+      for (int round = 0; round < peer.size(); round++) {
+        System.out.println(
+            (round == 0 ? "  peer cold:           " : "  peer warm, round " + round + ":  ")
+                + peer.get(round).cpu());
+      }
       double base = Math.max(rate(baseline, rows), rate(baselineAgain, rows));
       double[] warmRates = warm.stream().mapToDouble(r -> rate(r, rows)).sorted().toArray();
       System.out.printf(
@@ -157,6 +188,24 @@ public final class SinkBenchmark {
           warmRates[warmRates.length / 2] / base,
           warmRates[warmRates.length - 1] / base,
           warmRates[0] / base);
+      if (peer.size() > 1) {
+        double[] peerWarm =
+            peer.subList(1, peer.size()).stream()
+                .mapToDouble(r -> rate(r, rows))
+                .sorted()
+                .toArray();
+        double peerMedian = peerWarm[peerWarm.length / 2];
+        System.out.printf(
+            Locale.ROOT,
+            "peer (Debezium JDBC sink %s, %s tasks, same messages): cold %.2f, warm median %.2f of"
+                + " the best plain COPY; sink / peer: cold %.2f, warm median %.2f%n",
+            System.getProperty("benchmark.peer.version", "?"),
+            TASKS,
+            rate(peer.get(0), rows) / base,
+            peerMedian / base,
+            rate(cold, rows) / rate(peer.get(0), rows),
+            warmRates[warmRates.length / 2] / peerMedian);
+      }
       if (UPSERT && warm.size() > 1) {
         double[] updates =
             warm.subList(1, warm.size()).stream()
@@ -336,7 +385,7 @@ public final class SinkBenchmark {
     return "{\"connector.class\": \""
         + PipelineSinkConnector.class.getName()
         + "\", \"tasks.max\": \""
-        + System.getProperty("benchmark.sink.tasks", "2")
+        + TASKS
         + "\", \"topics\": \""
         + topic
         + "\", \"stream\": \""
@@ -430,6 +479,106 @@ public final class SinkBenchmark {
       results.add(new Result(Duration.ofNanos(end - start), cpu));
     }
     return results;
+  }
+
+  /**
+   * Debezium's JDBC sink on the same messages: a cold connector on the loaded topic, then warm
+   * rounds as the sink's (paused, table emptied, topic loaded, resumed), each timed until the table
+   * holds every row (the peer keeps no offsets in the database). The first result is the cold one.
+   */
+  private static List<Result> peer(
+      ForkedConnectWorker connect,
+      EmbeddedKafkaCluster kafka,
+      Path data,
+      PostgresServer postgres,
+      String db,
+      int rows,
+      int rounds)
+      throws Exception {
+    List<Result> results = new java.util.ArrayList<>();
+    loadTopic(kafka, data, "peer");
+    String config = peerConfig(postgres, db);
+    CpuTime cpuBefore = CpuTime.snapshot(processNames(connect));
+    long start = System.nanoTime();
+    BenchmarkWorker.put(connect, "connectors/peer/config", config);
+    awaitRows(postgres, db, "peer", rows);
+    long end = System.nanoTime();
+    results.add(
+        new Result(
+            Duration.ofNanos(end - start),
+            CpuTime.snapshot(processNames(connect)).since(cpuBefore)));
+    checkPeerRows(postgres, db, rows);
+    for (int round = 1; round <= rounds; round++) {
+      BenchmarkWorker.put(connect, "connectors/peer/pause", "");
+      while (true) {
+        String status = BenchmarkWorker.get(connect, "connectors/peer/status");
+        if (status.contains("PAUSED") && !status.contains("RUNNING")) {
+          break;
+        }
+        Thread.sleep(20);
+      }
+      try (Connection c = postgres.connect(db);
+          Statement s = c.createStatement()) {
+        s.execute("TRUNCATE peer");
+      }
+      loadTopic(kafka, data, "peer");
+      cpuBefore = CpuTime.snapshot(processNames(connect));
+      start = System.nanoTime();
+      BenchmarkWorker.put(connect, "connectors/peer/resume", "");
+      awaitRows(postgres, db, "peer", rows);
+      end = System.nanoTime();
+      results.add(
+          new Result(
+              Duration.ofNanos(end - start),
+              CpuTime.snapshot(processNames(connect)).since(cpuBefore)));
+      checkPeerRows(postgres, db, rows);
+    }
+    return results;
+  }
+
+  private static String peerConfig(PostgresServer postgres, String db) {
+    String url = postgres.jdbcUrl(db);
+    return "{\"connector.class\": \"io.debezium.connector.jdbc.JdbcSinkConnector\","
+        + " \"tasks.max\": \""
+        + TASKS
+        + "\", \"topics\": \"peer\", \"connection.url\": \""
+        + url
+        + (url.contains("?") ? "&" : "?")
+        + "reWriteBatchedInserts=true\", \"connection.username\": \"postgres\","
+        + " \"connection.password\": \"\", \"insert.mode\": \"insert\","
+        + " \"primary.key.mode\": \"none\", \"schema.evolution\": \"none\","
+        + " \"collection.name.format\": \"peer\", \"batch.size\": \"10000\","
+        + " \"use.time.zone\": \"UTC\", \"consumer.override.max.poll.records\": \"10000\","
+        + " \"consumer.override.fetch.max.bytes\": \"52428800\","
+        + " \"value.converter\": \"org.apache.kafka.connect.json.JsonConverter\","
+        + " \"value.converter.schemas.enable\": \"true\"}";
+  }
+
+  /** The peer's rows: counted, and their values printed if they differ from the baseline's. */
+  private static void checkPeerRows(PostgresServer postgres, String db, int rows)
+      throws SQLException {
+    try {
+      checkRows(postgres, db, "peer", rows);
+    } catch (IllegalStateException e) {
+      System.out.println("  (peer: " + e.getMessage() + ")");
+    }
+  }
+
+  /** Waits until the table holds at least {@code rows} rows, asking on one connection. */
+  private static void awaitRows(PostgresServer postgres, String db, String table, int rows)
+      throws Exception {
+    try (Connection c = postgres.connect(db);
+        Statement s = c.createStatement()) {
+      while (true) {
+        try (ResultSet rs = s.executeQuery("SELECT count(*) FROM " + table)) {
+          rs.next();
+          if (rs.getLong(1) >= rows) {
+            return;
+          }
+        }
+        Thread.sleep(100);
+      }
+    }
   }
 
   /**
