@@ -19,7 +19,10 @@ import org.apache.kafka.connect.connector.Connector;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** Every example in config-examples/ passes its connector's validate() without an error. */
+/**
+ * Every example in config-examples/ passes its connector's validate() without an error, but for the
+ * database it cannot reach here.
+ */
 class ConfigExamplesTest {
   static Path examples() {
     return Path.of(System.getProperty("pipelineconnect.config.examples", "../config-examples"));
@@ -64,7 +67,12 @@ class ConfigExamplesTest {
             Class.forName(config.get("connector.class")).getDeclaredConstructor().newInstance();
     List<String> errors = new ArrayList<>();
     for (ConfigValue value : connector.validate(config).configValues()) {
-      value.errorMessages().forEach(m -> errors.add(value.name() + ": " + m));
+      value.errorMessages().stream()
+          // validate() then asks the database, and the examples' hosts are the user's, not here:
+          // that one finding is expected (the quickstart runs four of them against real servers).
+          .filter(
+              m -> !(value.name().equals("connection.url") && m.startsWith("Could not connect to")))
+          .forEach(m -> errors.add(value.name() + ": " + m));
     }
     assertThat(errors).as(file.getFileName().toString()).isEmpty();
   }

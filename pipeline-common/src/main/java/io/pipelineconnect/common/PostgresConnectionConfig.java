@@ -167,8 +167,21 @@ public final class PostgresConnectionConfig {
 
   /** Opens a new connection with these settings. */
   public Connection open() throws SQLException {
+    return open(Map.of());
+  }
+
+  /**
+   * Opens a new connection for a connector's {@code validate()}, which Connect's REST call waits
+   * for: at most a few seconds to connect and log in, whatever connection.properties say.
+   */
+  public Connection openForCheck() throws SQLException {
+    return open(Map.of("connectTimeout", "5", "loginTimeout", "5", "socketTimeout", "30"));
+  }
+
+  private Connection open(Map<String, String> overrides) throws SQLException {
     Properties properties = new Properties();
     properties.putAll(driverProperties);
+    properties.putAll(overrides);
     properties.setProperty("user", user);
     if (password != null && password.value() != null) {
       properties.setProperty("password", password.value());

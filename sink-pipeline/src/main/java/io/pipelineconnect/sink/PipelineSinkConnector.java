@@ -1,6 +1,7 @@
 package io.pipelineconnect.sink;
 
 import io.pipelineconnect.common.CrossFieldValidation;
+import io.pipelineconnect.common.DatabaseCheck;
 import io.pipelineconnect.common.Version;
 import io.pipelineconnect.sink.copy.CopyFormatConfig;
 import java.sql.Connection;
@@ -72,7 +73,10 @@ public class PipelineSinkConnector extends SinkConnector {
     return PipelineSinkConfig.CONFIG_DEF;
   }
 
-  /** Per-key checks, then the rules that span keys, each error attached to the key to fix. */
+  /**
+   * Per-key checks, then the rules that span keys, then the database as a task would find it (see
+   * {@link SinkPreflight}), each error attached to the key to fix.
+   */
   @Override
   public Config validate(Map<String, String> connectorConfigs) {
     Config result =
@@ -88,6 +92,10 @@ public class PipelineSinkConnector extends SinkConnector {
                     .filter(v -> v.name().equals(CopyFormatConfig.FORMAT))
                     .findFirst()
                     .ifPresent(v -> v.addErrorMessage(problem)));
+    // The config holds together: now ask the database what a task would find at start.
+    if (DatabaseCheck.noErrors(result)) {
+      SinkPreflight.check(new PipelineSinkConfig(connectorConfigs), result);
+    }
     return result;
   }
 

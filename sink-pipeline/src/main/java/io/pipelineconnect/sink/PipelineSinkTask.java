@@ -104,21 +104,9 @@ public class PipelineSinkTask extends SinkTask {
   private Void prepare(OffsetStore offsets, TargetResolver targets) throws SQLException {
     Connection db = session.connection();
     offsets.createIfMissing(db);
-    RowEncoder encoder;
-    BatchWriter writer;
-    WriteMode mode = config.writeMode();
-    if (mode.appends()) {
-      encoder =
-          RowEncoder.forFormat(
-              config.copyOptions(),
-              db.getMetaData().getDatabaseMajorVersion() >= 16,
-              config.metadataColumns());
-      writer = new AppendWriter(encoder, Catalog.pipelineDbBatchSize(db).orElse(Integer.MAX_VALUE));
-    } else {
-      ChangeRowEncoder changes = new ChangeRowEncoder(mode, config.metadataColumns());
-      encoder = changes;
-      writer = new UpsertWriter(mode, changes);
-    }
+    WritePath path = WritePath.choose(config, db);
+    RowEncoder encoder = path.encoder();
+    BatchWriter writer = path.writer();
     session.writeWith(writer);
     targets.checkEachWith(encoder::checkTarget);
     if (config.stream().isPresent()) {

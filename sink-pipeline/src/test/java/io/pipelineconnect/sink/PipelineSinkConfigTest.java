@@ -30,12 +30,23 @@ class PipelineSinkConfigTest {
             .orElseThrow();
   }
 
+  /**
+   * Every error validate() reports, as key: message. With no errors in the config it goes on to ask
+   * the database, which these tests have not: that one finding is named on connection.url.
+   */
+  private static List<String> allErrors(Map<String, String> props) {
+    return new PipelineSinkConnector()
+        .validate(props).configValues().stream()
+            .flatMap(v -> v.errorMessages().stream().map(m -> v.name() + ": " + m))
+            .toList();
+  }
+
+  private static final String NO_DATABASE_HERE =
+      "connection.url: Could not connect to jdbc:postgresql://db/x within 5 s";
+
   @Test
-  void aValidConfigHasNoErrors() {
-    assertThat(
-            new PipelineSinkConnector()
-                .validate(valid()).configValues().stream().flatMap(v -> v.errorMessages().stream()))
-        .isEmpty();
+  void aValidConfigHasNoErrorsButTheDatabaseItCannotReach() {
+    assertThat(allErrors(valid())).singleElement().asString().startsWith(NO_DATABASE_HERE);
     PipelineSinkConfig config = new PipelineSinkConfig(valid());
     assertThat(config.batchSize()).isEqualTo(1000);
     assertThat(config.maxBytes()).isEqualTo(32_000_000);
@@ -102,8 +113,7 @@ class PipelineSinkConfigTest {
         .contains("Not a regular expression");
 
     props.put("stream.from.key.allowed", "analytics\\..*");
-    assertThat(new PipelineSinkConnector().validate(props).configValues())
-        .allSatisfy(v -> assertThat(v.errorMessages()).as(v.name()).isEmpty());
+    assertThat(allErrors(props)).singleElement().asString().startsWith(NO_DATABASE_HERE);
   }
 
   private static Map<String, String> upsert() {

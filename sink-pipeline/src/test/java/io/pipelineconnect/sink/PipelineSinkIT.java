@@ -10,6 +10,7 @@ import static io.pipelineconnect.sink.SinkTestSupport.sinkConfig;
 import static io.pipelineconnect.sink.SinkTestSupport.withDeadLetterQueue;
 import static io.pipelineconnect.sink.SinkTestSupport.withStructValues;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pipelineconnect.testsupport.CapturedLog;
 import io.pipelineconnect.testsupport.ConnectClusterExtension;
@@ -527,19 +528,37 @@ class PipelineSinkIT {
       Map<String, String> working = sinkConfig(cluster, server, db, "guarded-in", "guarded");
       working.put("connection.url", server.jdbcUrl(db) + "?password=" + secret);
       cluster.connect().configureConnector("guarded-sink", working);
-      Map<String, String> failing = sinkConfig(cluster, server, db, "guarded-in", "guarded");
-      failing.put("connection.url", server.jdbcUrl("no_such_database") + "?password=" + secret);
+      awaitCount(server, db, "SELECT count(*) FROM guarded", 1);
+      // A database that goes away under a running connector: its tasks fail, naming it.
+      String doomed = PG.createDatabase();
+      execute(server, doomed, "CREATE TABLE guarded (v text)");
+      Map<String, String> failing = sinkConfig(cluster, server, doomed, "guarded-in", "guarded");
+      failing.put("connection.url", server.jdbcUrl(doomed) + "?password=" + secret);
       failing.put("max.retries", "0");
       cluster.connect().configureConnector("guarded-failing", failing);
-
-      awaitCount(server, db, "SELECT count(*) FROM guarded", 1);
+      awaitCount(server, doomed, "SELECT count(*) FROM guarded", 1);
+      execute(server, "postgres", "DROP DATABASE " + doomed + " WITH (FORCE)");
+      cluster.connect().restartConnectorAndTasks("guarded-failing", false, true, false);
       cluster
           .connect()
           .assertions()
           .assertConnectorIsRunningAndTasksHaveFailed("guarded-failing", 2, "tasks did not fail");
       String trace = cluster.connect().connectorStatus("guarded-failing").tasks().get(0).trace();
-      assertThat(trace).contains("no_such_database").contains("password=****");
+      assertThat(trace).contains(doomed).contains("password=****");
       assertThat(trace).doesNotContain(secret);
+
+      // Validation asks the database too, and says which one is missing without the password.
+      Map<String, String> missing = sinkConfig(cluster, server, db, "guarded-in", "guarded");
+      missing.put("connection.url", server.jdbcUrl("no_such_database") + "?password=" + secret);
+      String missingErrors =
+          cluster
+              .connect()
+              .validateConnectorConfig(PipelineSinkConnector.class.getSimpleName(), missing)
+              .configs()
+              .stream()
+              .flatMap(v -> v.configValue().errors().stream())
+              .collect(Collectors.joining("\n"));
+      assertThat(missingErrors).contains("no_such_database").doesNotContain(secret);
 
       Map<String, String> invalid = sinkConfig(cluster, server, db, "guarded-in", "guarded");
       invalid.put("connection.url", "jdbc:postgres://db/x?password=" + secret);
@@ -553,7 +572,7 @@ class PipelineSinkIT {
               .collect(Collectors.joining("\n"));
       assertThat(errors).contains("connection.url").doesNotContain(secret);
 
-      assertThat(log.text()).contains("no_such_database").doesNotContain(secret);
+      assertThat(log.text()).contains(doomed).doesNotContain(secret);
     }
   }
 
@@ -638,13 +657,30 @@ class PipelineSinkIT {
     awaitCount(server, db, "SELECT count(*) FROM again", 22);
   }
 
+  /**
+   * A missing target is refused when the connector is created (validation asks the database), and a
+   * target dropped later fails the tasks at their next start; both say how to create it.
+   */
   @Test
-  void aMissingTargetFailsTheTaskWithAMessageSayingHowToCreateIt() throws Exception {
+  void aMissingTargetIsRefusedAtCreationAndFailsTheTaskIfDroppedLaterSayingHowToCreateIt()
+      throws Exception {
     cluster.kafka().createTopic("nowhere-in", 1);
+    Map<String, String> props = sinkConfig(cluster, server, db, "nowhere-in", "nowhere");
+    assertThatThrownBy(() -> cluster.connect().configureConnector("nowhere-sink", props))
+        .hasMessageContaining("nowhere")
+        .hasMessageContaining("does not exist")
+        .hasMessageContaining("CREATE TABLE");
+
+    execute(server, db, "CREATE TABLE nowhere (v text)");
+    cluster.connect().configureConnector("nowhere-sink", props);
     cluster
         .connect()
-        .configureConnector(
-            "nowhere-sink", sinkConfig(cluster, server, db, "nowhere-in", "nowhere"));
+        .assertions()
+        .assertConnectorAndAtLeastNumTasksAreRunning("nowhere-sink", 2, "tasks not running");
+    cluster.connect().stopConnector("nowhere-sink");
+    cluster.connect().assertions().assertConnectorIsStopped("nowhere-sink", "not stopped");
+    execute(server, db, "DROP TABLE nowhere");
+    cluster.connect().resumeConnector("nowhere-sink");
     cluster
         .connect()
         .assertions()

@@ -7,6 +7,7 @@ import static io.pipelineconnect.sink.SinkTestSupport.rows;
 import static io.pipelineconnect.sink.SinkTestSupport.sinkConfig;
 import static io.pipelineconnect.sink.SinkTestSupport.withDeadLetterQueue;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pipelineconnect.testsupport.ConnectClusterExtension;
 import io.pipelineconnect.testsupport.KafkaConnectCluster;
@@ -157,12 +158,27 @@ class SinkReliabilityIT {
         "GRANT INSERT, SELECT ON guarded TO " + role,
         "CREATE SCHEMA " + role + "_state AUTHORIZATION " + role);
     cluster.kafka().createTopic("rls-in", 1);
-    cluster.kafka().produce("rls-in", 0, null, "a\tv1");
     Map<String, String> props = sinkConfig(cluster, server, db, "rls-in", "guarded");
     props.put("tasks.max", "1");
     props.put("connection.user", role);
     props.put("offsets.table", role + "_state.offsets");
+    // Refused at creation, with the same fix the task gives.
+    assertThatThrownBy(() -> cluster.connect().configureConnector("rls-sink", props))
+        .hasMessageContaining("row-level security enabled for " + role)
+        .hasMessageContaining("BYPASSRLS");
+
+    // Row-level security enabled after the connector was created: the task refuses at start.
+    execute(server, db, "ALTER TABLE guarded DISABLE ROW LEVEL SECURITY");
     cluster.connect().configureConnector("rls-sink", props);
+    cluster
+        .connect()
+        .assertions()
+        .assertConnectorAndAtLeastNumTasksAreRunning("rls-sink", 1, "task not running");
+    cluster.connect().stopConnector("rls-sink");
+    cluster.connect().assertions().assertConnectorIsStopped("rls-sink", "not stopped");
+    execute(server, db, "ALTER TABLE guarded ENABLE ROW LEVEL SECURITY");
+    cluster.kafka().produce("rls-in", 0, null, "a\tv1");
+    cluster.connect().resumeConnector("rls-sink");
     cluster
         .connect()
         .assertions()

@@ -1,6 +1,7 @@
 package io.pipelineconnect.emitter;
 
 import io.pipelineconnect.common.CrossFieldValidation;
+import io.pipelineconnect.common.DatabaseCheck;
 import io.pipelineconnect.common.Version;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -99,14 +100,22 @@ public class EmitterSourceConnector extends SourceConnector {
     return EmitterConfig.CONFIG_DEF;
   }
 
-  /** Per-key checks, then the rules that span keys, each error attached to the key to fix. */
+  /**
+   * Per-key checks, then the rules that span keys, then the database (see {@link
+   * EmitterPreflight}), each error attached to the key to fix.
+   */
   @Override
   public Config validate(Map<String, String> connectorConfigs) {
-    return CrossFieldValidation.apply(
-        super.validate(connectorConfigs),
-        connectorConfigs,
-        EmitterConfig::new,
-        EmitterConfig.SCHEMA);
+    Config result =
+        CrossFieldValidation.apply(
+            super.validate(connectorConfigs),
+            connectorConfigs,
+            EmitterConfig::new,
+            EmitterConfig.SCHEMA);
+    if (DatabaseCheck.noErrors(result)) {
+      EmitterPreflight.check(new EmitterConfig(connectorConfigs), result);
+    }
+    return result;
   }
 
   /**

@@ -116,8 +116,8 @@ final class OutboxInstaller {
    * no task claims (fewer buckets) or a key's messages would be split across two buckets relayed
    * independently (more). Only an outbox with nothing left to relay may change its count.
    */
-  private static void refuseBucketChangeWithPendingMessages(
-      Connection connection, EmitterConfig config) throws SQLException {
+  static void refuseBucketChangeWithPendingMessages(Connection connection, EmitterConfig config)
+      throws SQLException {
     OptionalInt installed = installedBuckets(connection, config.schema());
     if (installed.isEmpty() || installed.getAsInt() == config.buckets()) {
       return;

@@ -799,6 +799,53 @@ class EmitterSourceIT {
     }
   }
 
+  /**
+   * validate() asks the database, read only: an unreachable server, an outbox that is not there
+   * with emitter.install=false, and a role that may not create the outbox's schema are each named
+   * on the key to change; once a DBA made the schema for the role, the config validates.
+   */
+  @Test
+  void validationAsksTheDatabaseAndNamesTheKeyToChange() throws Exception {
+    Map<String, String> props = emitterConfig();
+    props.put("emitter.schema", "checked");
+    assertThat(validationErrors(props)).isEmpty();
+    assertThat(count("SELECT count(*) FROM pg_namespace WHERE nspname = 'checked'"))
+        .as("validating installs nothing")
+        .isZero();
+
+    props.put("emitter.install", "false");
+    assertThat(validationErrors(props)).containsOnlyKeys("emitter.install");
+    assertThat(validationErrors(props).get("emitter.install"))
+        .contains("No outbox in schema checked");
+
+    props.put("emitter.install", "true");
+    String role = "relay_" + db;
+    sql("CREATE ROLE " + role + " LOGIN");
+    props.put("connection.user", role);
+    Map<String, String> errors = validationErrors(props);
+    assertThat(errors).containsOnlyKeys("connection.user");
+    assertThat(errors.get("connection.user"))
+        .contains("may not create schema checked", "CREATE SCHEMA checked AUTHORIZATION " + role);
+    sql("CREATE SCHEMA checked AUTHORIZATION " + role);
+    assertThat(validationErrors(props)).isEmpty();
+
+    props.put("connection.url", "jdbc:postgresql://127.0.0.1:1/" + db);
+    assertThat(validationErrors(props)).containsOnlyKeys("connection.url");
+  }
+
+  private Map<String, String> validationErrors(Map<String, String> props) {
+    props.put("name", "emit-validate");
+    return cluster
+        .connect()
+        .validateConnectorConfig(EmitterSourceConnector.class.getSimpleName(), props)
+        .configs()
+        .stream()
+        .filter(v -> !v.configValue().errors().isEmpty())
+        .collect(
+            java.util.stream.Collectors.toMap(
+                v -> v.configValue().name(), v -> String.join(" | ", v.configValue().errors())));
+  }
+
   @Test
   void errorsToleranceAllIsRejectedAtValidation() {
     Map<String, String> props = emitterConfig();
