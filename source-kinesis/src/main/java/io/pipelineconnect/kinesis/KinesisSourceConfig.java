@@ -2,10 +2,13 @@ package io.pipelineconnect.kinesis;
 
 import io.pipelineconnect.common.TaskParallelism;
 import io.pipelineconnect.common.Validators;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -80,6 +83,15 @@ public final class KinesisSourceConfig extends AbstractConfig {
       | `exactly.once.support` | `required`, on distributed workers with `exactly.once.source.support=enabled` (KIP-618): each record lands in Kafka exactly once. Otherwise at least once. |
       """;
 
+  /**
+   * The shape of every AWS region name (us-east-1, eu-central-2, us-gov-west-1, cn-north-1,
+   * us-isob-east-1), declared before CONFIG_DEF, whose default it checks: a typo such as "us east
+   * 1" or an invented "mars-central-9" would otherwise surface only as an SDK error when the task
+   * starts.
+   */
+  private static final Pattern REGION_NAME =
+      Pattern.compile("[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\\d{1,2}");
+
   public static final ConfigDef CONFIG_DEF = configDef();
 
   private final StartPosition startPosition;
@@ -103,6 +115,39 @@ public final class KinesisSourceConfig extends AbstractConfig {
     }
   }
 
+  static ConfigDef.Validator regionName() {
+    return ConfigDef.LambdaValidator.with(
+        (name, value) -> {
+          if (value == null || !REGION_NAME.matcher(value.toString()).matches()) {
+            throw new ConfigException(
+                name,
+                value,
+                "Not an AWS region name: expected one such as us-east-1 or eu-central-1 (with"
+                    + " kinesis.url, kinesalite takes any of them)");
+          }
+        },
+        () -> "an AWS region name, e.g. us-east-1");
+  }
+
+  /** Unset, or a file this worker can read: checked where the task will run, at validation. */
+  static ConfigDef.Validator readableFile() {
+    return ConfigDef.LambdaValidator.with(
+        (name, value) -> {
+          if (value == null) {
+            return;
+          }
+          Path file = Path.of(value.toString());
+          if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+            throw new ConfigException(
+                name,
+                value,
+                "No readable file there on this worker: every worker that may run the task needs"
+                    + " it, or leave it unset for the default credentials chain");
+          }
+        },
+        () -> "unset, or a readable file");
+  }
+
   private static ConfigDef configDef() {
     ConfigDef def = new ConfigDef();
     int order = 0;
@@ -110,7 +155,7 @@ public final class KinesisSourceConfig extends AbstractConfig {
             REGION,
             Type.STRING,
             "us-east-1",
-            new ConfigDef.NonEmptyString(),
+            regionName(),
             Importance.HIGH,
             KinesisSourceDocs.REGION,
             ENDPOINT_GROUP,
@@ -132,7 +177,7 @@ public final class KinesisSourceConfig extends AbstractConfig {
             CREDENTIALS_FILE,
             Type.STRING,
             null,
-            Validators.optionalNonBlank(),
+            readableFile(),
             Importance.MEDIUM,
             KinesisSourceDocs.CREDENTIALS_FILE,
             ENDPOINT_GROUP,

@@ -1,0 +1,63 @@
+package io.pipelineconnect.kinesis;
+
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.apache.kafka.common.config.ConfigException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Region names and credentials files are checked at validation, not by the SDK at task start. */
+class KinesisSourceConfigTest {
+  @Test
+  void regionNamesOfEveryPartitionPassAndMadeUpOnesAreRefused() {
+    for (String region :
+        new String[] {
+          "us-east-1",
+          "eu-central-2",
+          "ap-southeast-3",
+          "us-gov-west-1",
+          "cn-north-1",
+          "us-isob-east-1",
+          "il-central-1"
+        }) {
+      assertThatCode(() -> KinesisSourceConfig.regionName().ensureValid("kinesis.region", region))
+          .as(region)
+          .doesNotThrowAnyException();
+    }
+    for (String region : new String[] {"mars-central-9", "us east 1", "US-EAST-1", "us-east", ""}) {
+      assertThatThrownBy(
+              () -> KinesisSourceConfig.regionName().ensureValid("kinesis.region", region))
+          .as(region)
+          .isInstanceOf(ConfigException.class)
+          .hasMessageContaining("kinesis.region")
+          .hasMessageContaining("us-east-1");
+    }
+  }
+
+  @Test
+  void aCredentialsFileMustBeThereAndReadable(@TempDir Path dir) throws Exception {
+    Path file = Files.writeString(dir.resolve("credentials"), "[default]\n");
+    assertThatCode(
+            () ->
+                KinesisSourceConfig.readableFile()
+                    .ensureValid("kinesis.credentials.file", file.toString()))
+        .doesNotThrowAnyException();
+    assertThatCode(
+            () -> KinesisSourceConfig.readableFile().ensureValid("kinesis.credentials.file", null))
+        .doesNotThrowAnyException();
+    assertThatThrownBy(
+            () ->
+                KinesisSourceConfig.readableFile()
+                    .ensureValid("kinesis.credentials.file", dir.resolve("missing").toString()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("No readable file there");
+    assertThatThrownBy(
+            () ->
+                KinesisSourceConfig.readableFile()
+                    .ensureValid("kinesis.credentials.file", dir.toString()))
+        .isInstanceOf(ConfigException.class);
+  }
+}
