@@ -4,10 +4,17 @@ import io.pipelineconnect.common.Version;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Collection;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.sink.SinkRecord;
 import org.apache.kafka.connect.sink.SinkTask;
 import org.slf4j.Logger;
@@ -57,6 +64,20 @@ public class PipelineSinkTask extends SinkTask {
 
   private long lingerNanos;
 
+  /**
+   * Writes a batch that filled at the end of a put() while Connect polls and converts the next
+   * records: PostgreSQL parses the batch's last rows and commits while the task thread is in
+   * Connect's code, where a single task otherwise left one of them idle at each batch end. Only one
+   * batch is in flight, and every entry point waits for it before it touches the batch or the
+   * session, so nothing else runs concurrently with it.
+   */
+  private ExecutorService batchWriter;
+
+  private Future<?> inFlight;
+
+  /** A failure of the batch written in the background, raised by the next put(). */
+  private Throwable inFlightFailure;
+
   @Override
   public String version() {
     return Version.get();
@@ -84,6 +105,13 @@ public class PipelineSinkTask extends SinkTask {
     batchSize = config.batchSize();
     maxBytes = config.maxBytes();
     lingerNanos = config.linger().toNanos();
+    batchWriter =
+        Executors.newSingleThreadExecutor(
+            runnable -> {
+              Thread thread = new Thread(runnable, "pipeline-sink-batch-writer-" + connectorName);
+              thread.setDaemon(true);
+              return thread;
+            });
     config.connection().plaintextWarning().ifPresent(log::warn);
     sinkRetries.atStart(() -> prepare(offsets, targets), session::close);
     log.info(
@@ -120,6 +148,7 @@ public class PipelineSinkTask extends SinkTask {
 
   @Override
   public void open(Collection<TopicPartition> partitions) {
+    settleInFlight();
     positions.opened(partitions);
     try {
       positions.openPending(session.connection());
@@ -135,6 +164,7 @@ public class PipelineSinkTask extends SinkTask {
 
   @Override
   public void put(Collection<SinkRecord> records) {
+    raiseInFlightFailure();
     positions.startPut();
     if (positions.hasPendingOpen()) {
       // Reading offsets commits: the buffered batch goes first, whole.
@@ -151,7 +181,10 @@ public class PipelineSinkTask extends SinkTask {
     TopicPartition run = null;
     long runNext = 0;
     boolean runOpen = false;
-    for (SinkRecord record : records) {
+    boolean fullAtEnd = false;
+    Iterator<SinkRecord> remaining = records.iterator();
+    while (remaining.hasNext()) {
+      SinkRecord record = remaining.next();
       if (evolve && tables.isNewSchema(record)) {
         // Rows buffered so far go first, in the table as it is: ALTER TABLE waits for them.
         if (runOpen) {
@@ -184,8 +217,16 @@ public class PipelineSinkTask extends SinkTask {
         // A fenced batch rewinds partitions: the next record starts a new run that reads them.
         run = null;
         runOpen = false;
-        flush();
+        if (remaining.hasNext()) {
+          flush();
+        } else {
+          fullAtEnd = true;
+        }
       }
+    }
+    if (fullAtEnd) {
+      writeInBackground();
+      return;
     }
     if (runOpen) {
       positions.buffered(run, runNext);
@@ -247,6 +288,62 @@ public class PipelineSinkTask extends SinkTask {
     tables.fits(record);
   }
 
+  /** Starts writing the full batch on the batch writer thread; put() returns meanwhile. */
+  private void writeInBackground() {
+    inFlight =
+        batchWriter.submit(
+            () -> {
+              try {
+                transaction.write(batch);
+              } catch (SQLException e) {
+                session.close();
+                throw new CompletionException(e);
+              }
+            });
+  }
+
+  /** Waits for the batch in flight, keeping a failure for put() to raise. */
+  private void settleInFlight() {
+    Future<?> pending = inFlight;
+    if (pending == null) {
+      return;
+    }
+    inFlight = null;
+    try {
+      pending.get();
+      sinkRetries.succeeded();
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      inFlightFailure =
+          cause instanceof CompletionException && cause.getCause() != null
+              ? cause.getCause()
+              : cause;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      inFlightFailure = new ConnectException("Interrupted while a batch was written", e);
+    }
+  }
+
+  /**
+   * Raises what the batch written in the background failed with, as flush() would have: the batch
+   * is still buffered, and Connect retries after the backoff.
+   */
+  private void raiseInFlightFailure() {
+    settleInFlight();
+    Throwable failure = inFlightFailure;
+    if (failure == null) {
+      return;
+    }
+    inFlightFailure = null;
+    if (failure instanceof SQLException e) {
+      throw sinkRetries.failed("writing " + batch.recordCount() + " records", e);
+    }
+    if (failure instanceof RuntimeException e) {
+      throw e;
+    }
+    throw new ConnectException("Writing a batch failed", failure);
+  }
+
   /** Writes the buffered batch: COPY per target, offsets, commit. */
   private void flush() {
     if (batch.isEmpty()) {
@@ -264,12 +361,16 @@ public class PipelineSinkTask extends SinkTask {
   @Override
   public Map<TopicPartition, OffsetAndMetadata> preCommit(
       Map<TopicPartition, OffsetAndMetadata> currentOffsets) {
+    settleInFlight();
     // Only what the database has committed: Kafka's group offsets are a mirror for monitoring.
     return positions.preCommit(currentOffsets.keySet());
   }
 
   @Override
   public void close(Collection<TopicPartition> partitions) {
+    // A batch that failed in the background is still buffered: it is written again below.
+    settleInFlight();
+    inFlightFailure = null;
     if (badRecords.unreportable()) {
       // The task dies on a bad record it could not report. The batch still holds it, marked
       // rejected; written now, the records after it would be committed and the bad one lost.
@@ -297,6 +398,10 @@ public class PipelineSinkTask extends SinkTask {
 
   @Override
   public void stop() {
+    if (batchWriter != null) {
+      settleInFlight();
+      batchWriter.shutdownNow();
+    }
     if (session != null) {
       session.close();
     }
