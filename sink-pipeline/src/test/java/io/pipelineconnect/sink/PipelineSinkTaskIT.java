@@ -188,6 +188,45 @@ class PipelineSinkTaskIT {
         .isEqualTo(12);
   }
 
+  /**
+   * A batch that fills at the end of a put() is written while put() returns: preCommit() waits for
+   * it and reports it; with the database down, the next put() raises the failure as a retriable
+   * one, the batch stays buffered, and the redelivery writes every row once.
+   */
+  @Test
+  void aBatchFullAtTheEndOfAPutIsWrittenBehindPutAndItsFailureRaisedByTheNextPut() {
+    Map<String, String> props = config();
+    props.put("batchsize", "10");
+    RecordingSinkTaskContext context = new RecordingSinkTaskContext(props, Set.of(P0));
+    PipelineSinkTask task = new PipelineSinkTask();
+    task.initialize(context);
+    task.start(props);
+    task.open(List.of(P0));
+    tasks.add(task);
+
+    task.put(records(0, 10));
+    assertThat(
+            task.preCommit(Map.of(P0, new org.apache.kafka.clients.consumer.OffsetAndMetadata(10))))
+        .containsEntry(P0, new org.apache.kafka.clients.consumer.OffsetAndMetadata(10));
+    assertThat(count(server, db, "SELECT count(*) FROM rows")).isEqualTo(10);
+
+    server.stop();
+    try {
+      task.put(records(10, 20)); // full at its end: written behind put(), against a dead server
+      assertThatThrownBy(() -> task.put(List.of())).isInstanceOf(RetriableException.class);
+      assertThat(context.timeout).isPositive();
+    } finally {
+      server.start();
+    }
+    task.put(records(10, 20)); // redelivered: already buffered
+    task.put(List.of());
+
+    assertThat(count(server, db, "SELECT count(*) FROM rows")).isEqualTo(20);
+    assertThat(count(server, db, "SELECT count(DISTINCT id) FROM rows")).isEqualTo(20);
+    assertThat(count(server, db, "SELECT next_offset FROM pipeline_connect.sink_offsets"))
+        .isEqualTo(20);
+  }
+
   @Test
   void rowsStreamedIntoACopyThatBreaksAreWrittenAfterTheRetry() throws Exception {
     PipelineSinkTask task = new PipelineSinkTask();
