@@ -452,14 +452,7 @@ public final class SinkBenchmark {
     }
     List<Result> results = new java.util.ArrayList<>();
     for (int round = 1; round <= rounds; round++) {
-      BenchmarkWorker.put(connect, "connectors/sink-warm/pause", "");
-      while (true) {
-        String status = BenchmarkWorker.get(connect, "connectors/sink-warm/status");
-        if (status.contains("PAUSED") && !status.contains("RUNNING")) {
-          break;
-        }
-        Thread.sleep(20);
-      }
+      pause(connect, "sink-warm");
       // Every round into an empty table, as the baseline's: a growing table drew autovacuum in.
       // Upserts keep the rows after round 1, so later rounds update each of them.
       if (!UPSERT || round == 1) {
@@ -509,14 +502,7 @@ public final class SinkBenchmark {
             CpuTime.snapshot(processNames(connect)).since(cpuBefore)));
     checkPeerRows(postgres, db, rows);
     for (int round = 1; round <= rounds; round++) {
-      BenchmarkWorker.put(connect, "connectors/peer/pause", "");
-      while (true) {
-        String status = BenchmarkWorker.get(connect, "connectors/peer/status");
-        if (status.contains("PAUSED") && !status.contains("RUNNING")) {
-          break;
-        }
-        Thread.sleep(20);
-      }
+      pause(connect, "peer");
       try (Connection c = postgres.connect(db);
           Statement s = c.createStatement()) {
         s.execute("TRUNCATE peer");
@@ -534,6 +520,18 @@ public final class SinkBenchmark {
       checkPeerRows(postgres, db, rows);
     }
     return results;
+  }
+
+  /** Pauses the connector and waits until it and its tasks say PAUSED. */
+  private static void pause(ForkedConnectWorker connect, String connector) throws Exception {
+    BenchmarkWorker.put(connect, "connectors/" + connector + "/pause", "");
+    while (true) {
+      String status = BenchmarkWorker.get(connect, "connectors/" + connector + "/status");
+      if (status.contains("PAUSED") && !status.contains("RUNNING")) {
+        return;
+      }
+      Thread.sleep(20);
+    }
   }
 
   private static String peerConfig(PostgresServer postgres, String db) {

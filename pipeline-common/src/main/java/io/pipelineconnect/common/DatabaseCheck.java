@@ -1,5 +1,6 @@
 package io.pipelineconnect.common;
 
+import java.sql.Connection;
 import java.sql.SQLException;
 import org.apache.kafka.common.config.Config;
 import org.apache.kafka.common.config.ConfigValue;
@@ -11,6 +12,34 @@ import org.apache.kafka.common.config.ConfigValue;
  */
 public final class DatabaseCheck {
   private DatabaseCheck() {}
+
+  /** What a connector asks its database; findings go into the result. */
+  @FunctionalInterface
+  public interface Check {
+    void run(Connection db) throws SQLException;
+  }
+
+  /**
+   * Connects with short timeouts and runs the check; a failure to connect or log in goes on the key
+   * to fix, and a database error during the check on connection.url, without credentials.
+   */
+  public static void run(Config result, PostgresConnectionConfig connection, Check check) {
+    Connection db;
+    try {
+      db = connection.openForCheck();
+    } catch (SQLException e) {
+      connectionFailed(result, connection, e);
+      return;
+    }
+    try (db) {
+      check.run(db);
+    } catch (SQLException e) {
+      addError(
+          result,
+          PostgresConnectionConfig.URL,
+          "The database failed while being checked: " + Redaction.redact(e.getMessage()));
+    }
+  }
 
   /** Whether every key passed the checks so far: only then is the database worth asking. */
   public static boolean noErrors(Config result) {

@@ -2,7 +2,6 @@ package io.pipelineconnect.sink;
 
 import io.pipelineconnect.common.DatabaseCheck;
 import io.pipelineconnect.common.PostgresConnectionConfig;
-import io.pipelineconnect.common.Redaction;
 import io.pipelineconnect.common.RelationName;
 import io.pipelineconnect.sink.copy.CopyFormatConfig;
 import java.sql.Connection;
@@ -32,30 +31,20 @@ final class SinkPreflight {
   private SinkPreflight() {}
 
   static void check(PipelineSinkConfig config, Config result) {
-    PostgresConnectionConfig connection = config.connection();
-    Connection db;
-    try {
-      db = connection.openForCheck();
-    } catch (SQLException e) {
-      DatabaseCheck.connectionFailed(result, connection, e);
-      return;
-    }
-    try (db) {
-      db.setAutoCommit(false);
-      try {
-        checkOffsetsTable(db, config, result);
-        if (config.stream().isPresent()) {
-          checkTarget(db, config, result);
-        }
-      } finally {
-        db.rollback();
-      }
-    } catch (SQLException e) {
-      DatabaseCheck.addError(
-          result,
-          PostgresConnectionConfig.URL,
-          "The database failed while being checked: " + Redaction.redact(e.getMessage()));
-    }
+    DatabaseCheck.run(
+        result,
+        config.connection(),
+        db -> {
+          db.setAutoCommit(false);
+          try {
+            checkOffsetsTable(db, config, result);
+            if (config.stream().isPresent()) {
+              checkTarget(db, config, result);
+            }
+          } finally {
+            db.rollback();
+          }
+        });
   }
 
   /**

@@ -2,7 +2,6 @@ package io.pipelineconnect.emitter;
 
 import io.pipelineconnect.common.DatabaseCheck;
 import io.pipelineconnect.common.PostgresConnectionConfig;
-import io.pipelineconnect.common.Redaction;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -20,32 +19,24 @@ final class EmitterPreflight {
   private EmitterPreflight() {}
 
   static void check(EmitterConfig config, Config result) {
-    PostgresConnectionConfig connection = config.connection();
-    Connection db;
-    try {
-      db = connection.openForCheck();
-    } catch (SQLException e) {
-      DatabaseCheck.connectionFailed(result, connection, e);
-      return;
-    }
-    try (db) {
-      db.setReadOnly(true);
-      OutboxInstaller.refuseOriginalExtension(db, config.schema());
-      if (config.install()) {
-        checkInstallRights(db, config, result);
-        OutboxInstaller.refuseBucketChangeWithPendingMessages(db, config);
-      } else {
-        OutboxInstaller.check(db, config.schema());
-        OutboxInstaller.checkBuckets(db, config);
-      }
-    } catch (ConnectException e) {
-      DatabaseCheck.addError(result, keyOf(e.getMessage()), e.getMessage());
-    } catch (SQLException e) {
-      DatabaseCheck.addError(
-          result,
-          PostgresConnectionConfig.URL,
-          "The database failed while being checked: " + Redaction.redact(e.getMessage()));
-    }
+    DatabaseCheck.run(
+        result,
+        config.connection(),
+        db -> {
+          db.setReadOnly(true);
+          try {
+            OutboxInstaller.refuseOriginalExtension(db, config.schema());
+            if (config.install()) {
+              checkInstallRights(db, config, result);
+              OutboxInstaller.refuseBucketChangeWithPendingMessages(db, config);
+            } else {
+              OutboxInstaller.check(db, config.schema());
+              OutboxInstaller.checkBuckets(db, config);
+            }
+          } catch (ConnectException e) {
+            DatabaseCheck.addError(result, keyOf(e.getMessage()), e.getMessage());
+          }
+        });
   }
 
   /**
