@@ -72,7 +72,9 @@ final class Deaggregator {
             continue;
           }
           ShardPosition position = ShardPosition.afterSubRecord(sequence, i, i == last);
-          out.add(new PositionedRecord.Data(record, user.partitionKey(), user.data(), position));
+          out.add(
+              new PositionedRecord.Data(
+                  record, user.partitionKey(), user.explicitHashKey(), user.data(), position));
         }
         ShardPosition after =
             last < 0
@@ -83,7 +85,9 @@ final class Deaggregator {
     }
     ShardPosition after = ShardPosition.after(sequence);
     return new Unpacked(
-        List.of(new PositionedRecord.Data(record, record.partitionKey(), data, after)), after, 0);
+        List.of(new PositionedRecord.Data(record, record.partitionKey(), null, data, after)),
+        after,
+        0);
   }
 
   /**

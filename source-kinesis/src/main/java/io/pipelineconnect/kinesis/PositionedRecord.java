@@ -12,9 +12,15 @@ sealed interface PositionedRecord {
 
   /**
    * A Kinesis record, or one user record of a KPL aggregate: the Kinesis record it came in, the
-   * partition key and data it goes to Kafka with, and the position after it.
+   * partition key and data it goes to Kafka with, the explicit hash key a KPL user record was put
+   * with (null when none: GetRecords never returns a plain record's), and the position after it.
    */
-  record Data(Record record, String partitionKey, byte[] value, ShardPosition position)
+  record Data(
+      Record record,
+      String partitionKey,
+      String explicitHashKey,
+      byte[] value,
+      ShardPosition position)
       implements PositionedRecord {}
 
   /** A position with no record to carry it, and the event that reached it (for the marker). */

@@ -36,20 +36,25 @@ final class SourceRecordBuilder {
 
   SourceRecord build(ShardInfo shard, PositionedRecord positioned) {
     if (positioned instanceof PositionedRecord.Data data) {
-      return dataRecord(shard, data.record(), data.partitionKey(), data.value(), data.position());
+      return dataRecord(shard, data);
     }
     PositionedRecord.Marker marker = (PositionedRecord.Marker) positioned;
     return marker(shard, marker.position(), marker.event());
   }
 
-  private SourceRecord dataRecord(
-      ShardInfo shard, Record record, String partitionKey, byte[] value, ShardPosition position) {
+  private SourceRecord dataRecord(ShardInfo shard, PositionedRecord.Data data) {
+    Record record = data.record();
+    String partitionKey = data.partitionKey();
+    ShardPosition position = data.position();
     ConnectHeaders headers = new ConnectHeaders();
     headers.addString("kinesis.stream", stream);
     headers.addString("kinesis.shard.id", shard.id());
     headers.addString("kinesis.sequence.number", record.sequenceNumber());
     if (position.subSequence() != null) {
       headers.addLong("kinesis.sub.sequence.number", position.subSequence());
+    }
+    if (data.explicitHashKey() != null) {
+      headers.addString("kinesis.explicit.hash.key", data.explicitHashKey());
     }
     Long timestamp =
         record.approximateArrivalTimestamp() == null
@@ -63,7 +68,7 @@ final class SourceRecordBuilder {
         Schema.OPTIONAL_BYTES_SCHEMA,
         partitionKey == null ? null : partitionKey.getBytes(StandardCharsets.UTF_8),
         Schema.OPTIONAL_BYTES_SCHEMA,
-        value,
+        data.value(),
         timestamp,
         headers);
   }

@@ -59,6 +59,19 @@ class DeaggregatorTest {
   }
 
   @Test
+  void aUserRecordPutWithAnExplicitHashKeyCarriesIt() {
+    Record aggregate =
+        record(
+            "200", "agg-key", new KplAggregates().add("a", "12345", "a1").add("b", "b1").build());
+    Deaggregator.Unpacked unpacked = DEAGGREGATE.unpack(SHARD, aggregate, null);
+    assertThat(unpacked.records())
+        .extracting(PositionedRecord.Data::explicitHashKey)
+        .containsExactly("12345", null);
+    Record plain = record("7", "k", "v".getBytes(StandardCharsets.UTF_8));
+    assertThat(DEAGGREGATE.unpack(SHARD, plain, null).records().get(0).explicitHashKey()).isNull();
+  }
+
+  @Test
   void resumingInsideAnAggregateSkipsTheSubRecordsAlreadyDelivered() {
     Deaggregator.Unpacked unpacked =
         DEAGGREGATE.unpack(SHARD, AGGREGATE, ShardPosition.afterSubRecord("100", 0, false));

@@ -15,12 +15,24 @@ final class KplAggregates {
   private final ByteArrayOutputStream records = new ByteArrayOutputStream();
   private final ByteArrayOutputStream extra = new ByteArrayOutputStream();
 
+  private final Map<String, Integer> explicitHashKeys = new LinkedHashMap<>();
+
   /** Adds a user record (with one tag, which readers must skip). */
   KplAggregates add(String partitionKey, String data) {
+    return add(partitionKey, null, data);
+  }
+
+  /** Adds a user record put with an explicit hash key (null: none). */
+  KplAggregates add(String partitionKey, String explicitHashKey, String data) {
     int index = partitionKeys.computeIfAbsent(partitionKey, k -> partitionKeys.size());
     ByteArrayOutputStream record = new ByteArrayOutputStream();
     writeTag(record, 1, 0);
     writeVarint(record, index);
+    if (explicitHashKey != null) {
+      writeTag(record, 2, 0);
+      writeVarint(
+          record, explicitHashKeys.computeIfAbsent(explicitHashKey, k -> explicitHashKeys.size()));
+    }
     writeBytes(record, 3, data.getBytes(StandardCharsets.UTF_8));
     ByteArrayOutputStream tag = new ByteArrayOutputStream();
     writeBytes(tag, 1, "tag-key".getBytes(StandardCharsets.UTF_8));
@@ -46,6 +58,9 @@ final class KplAggregates {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     for (String key : partitionKeys.keySet()) {
       writeBytes(out, 1, key.getBytes(StandardCharsets.UTF_8));
+    }
+    for (String key : explicitHashKeys.keySet()) {
+      writeBytes(out, 2, key.getBytes(StandardCharsets.UTF_8));
     }
     out.writeBytes(extra.toByteArray());
     out.writeBytes(records.toByteArray());

@@ -40,6 +40,7 @@ class SourceRecordBuilderTest {
             new PositionedRecord.Data(
                 KINESIS_RECORD,
                 "user-key",
+                "170141183460469231731687303715884105728",
                 "v".getBytes(StandardCharsets.UTF_8),
                 ShardPosition.afterSubRecord("100", 1, false)));
     assertThat(record.topic()).isEqualTo("t");
@@ -51,6 +52,8 @@ class SourceRecordBuilderTest {
     assertThat(header(record, "kinesis.shard.id")).isEqualTo("shard-0");
     assertThat(header(record, "kinesis.sequence.number")).isEqualTo("100");
     assertThat(header(record, "kinesis.sub.sequence.number")).isEqualTo(1L);
+    assertThat(header(record, "kinesis.explicit.hash.key"))
+        .isEqualTo("170141183460469231731687303715884105728");
     assertThat(record.sourcePartition()).isEqualTo(ShardPosition.partition("s", "shard-0"));
     assertThat(new HashMap<>(record.sourceOffset()))
         .isEqualTo(Map.of("sequence", "100", "sub_sequence", 1L, "stream_created", 2_000L));
@@ -63,11 +66,13 @@ class SourceRecordBuilderTest {
         new SourceRecordBuilder("s", "t", "m", null)
             .build(
                 SHARD,
-                new PositionedRecord.Data(bare, null, new byte[] {1}, ShardPosition.after("5")));
+                new PositionedRecord.Data(
+                    bare, null, null, new byte[] {1}, ShardPosition.after("5")));
     assertThat(record.key()).isNull();
     assertThat(record.timestamp()).isNull();
     assertThat(header(record, "kinesis.sub.sequence.number")).isNull();
     assertThat(record.headers().lastWithName("kinesis.sub.sequence.number")).isNull();
+    assertThat(record.headers().lastWithName("kinesis.explicit.hash.key")).isNull();
     assertThat(new HashMap<>(record.sourceOffset())).isEqualTo(Map.of("sequence", "5"));
   }
 
@@ -93,7 +98,7 @@ class SourceRecordBuilderTest {
         builder.build(
             SHARD,
             new PositionedRecord.Data(
-                KINESIS_RECORD, "k", new byte[0], ShardPosition.after("100")));
+                KINESIS_RECORD, "k", null, new byte[0], ShardPosition.after("100")));
     assertThat(second.sourcePartition()).isSameAs(first.sourcePartition());
   }
 }
