@@ -7,6 +7,8 @@ import io.pipelineconnect.testsupport.ConnectRuntimeClasspath;
 import io.pipelineconnect.testsupport.ForkedConnectWorker;
 import io.pipelineconnect.testsupport.KinesaliteServer;
 import io.pipelineconnect.testsupport.PostgresServer;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,8 +60,21 @@ public final class Quickstart {
   private volatile boolean stopping;
 
   public static void main(String[] args) throws Exception {
+    // The embedded broker's start-up warnings (its controller's bootstrap records, metadata
+    // log notes) are a test kit's, not the user's concern: errors only.
+    for (String noisy :
+        List.of("org.apache.kafka.controller", "org.apache.kafka.metadata", "kafka")) {
+      Configurator.setLevel(noisy, Level.ERROR);
+    }
+    try {
+      QuickstartLifecycle.clearEarlierRun(CONNECT_REST_PORT, POSTGRES_PORT, KINESALITE_PORT);
+    } catch (IllegalStateException inTheWay) {
+      System.err.println(inTheWay.getMessage());
+      System.exit(1);
+    }
     Quickstart quickstart = new Quickstart();
     Runtime.getRuntime().addShutdownHook(new Thread(quickstart::stopAll, "quickstart-shutdown"));
+    QuickstartLifecycle.exitWithParent(() -> quickstart.stopping);
     try {
       quickstart.run();
     } catch (Exception e) {
@@ -79,7 +94,15 @@ public final class Quickstart {
 
     say("Starting a KRaft Kafka broker ...");
     EmbeddedKafkaCluster kafka = new EmbeddedKafkaCluster(1, new Properties());
-    kafka.start();
+    // The test kit prints its storage formatting (one very long bootstrap-metadata line) to
+    // stdout; nothing in it is for the user.
+    PrintStream console = System.out;
+    System.setOut(new PrintStream(OutputStream.nullOutputStream()));
+    try {
+      kafka.start();
+    } finally {
+      System.setOut(console);
+    }
     started.push(kafka::stop);
     kafka.createTopic("page_views", 2);
     kafka.createTopic("page_views_out", 1);
@@ -292,6 +315,7 @@ public final class Quickstart {
         say("  could not stop cleanly: " + e);
       }
     }
+    QuickstartLifecycle.forgetRun();
     say("Stopped.");
   }
 
