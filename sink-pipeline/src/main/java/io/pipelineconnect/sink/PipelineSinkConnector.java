@@ -1,7 +1,7 @@
 package io.pipelineconnect.sink;
 
 import io.pipelineconnect.common.CrossFieldValidation;
-import io.pipelineconnect.common.DatabaseCheck;
+import io.pipelineconnect.common.LiveValidation;
 import io.pipelineconnect.common.Version;
 import io.pipelineconnect.sink.copy.CopyFormatConfig;
 import java.sql.Connection;
@@ -93,7 +93,7 @@ public class PipelineSinkConnector extends SinkConnector {
                     .findFirst()
                     .ifPresent(v -> v.addErrorMessage(problem)));
     // The config holds together: now ask the database what a task would find at start.
-    if (DatabaseCheck.noErrors(result)) {
+    if (LiveValidation.noErrors(result)) {
       SinkPreflight.check(new PipelineSinkConfig(connectorConfigs), result);
     }
     return result;

@@ -1,6 +1,6 @@
 package io.pipelineconnect.sink;
 
-import io.pipelineconnect.common.DatabaseCheck;
+import io.pipelineconnect.common.LiveValidation;
 import io.pipelineconnect.common.PostgresConnectionConfig;
 import io.pipelineconnect.common.RelationName;
 import io.pipelineconnect.sink.copy.CopyFormatConfig;
@@ -31,7 +31,7 @@ final class SinkPreflight {
   private SinkPreflight() {}
 
   static void check(PipelineSinkConfig config, Config result) {
-    DatabaseCheck.run(
+    LiveValidation.run(
         result,
         config.connection(),
         db -> {
@@ -76,7 +76,7 @@ final class SinkPreflight {
       }
     }
     if (problem != null) {
-      DatabaseCheck.addError(
+      LiveValidation.addError(
           result,
           PipelineSinkConfig.OFFSETS_TABLE,
           config.connection().user()
@@ -114,20 +114,20 @@ final class SinkPreflight {
                 db, config.stream().get(), config, path.encoder(), path.writer());
           });
     } catch (ConnectException e) {
-      DatabaseCheck.addError(result, keyOf(config, e.getMessage()), e.getMessage());
+      LiveValidation.addError(result, keyOf(config, e.getMessage()), e.getMessage());
     } catch (SQLException e) {
       if (e.getSQLState() == null) {
         // The catalog's own refusal (no INSERT right, a column that is not there), in the words
         // the task would fail with.
         String message = e.getMessage().replace("<user>", config.connection().user());
-        DatabaseCheck.addError(
+        LiveValidation.addError(
             result,
             message.startsWith("User may not")
                 ? PostgresConnectionConfig.USER
                 : keyOf(config, message),
             message);
       } else if (NO_RIGHT.equals(e.getSQLState())) {
-        DatabaseCheck.addError(
+        LiveValidation.addError(
             result,
             PostgresConnectionConfig.USER,
             config.connection().user()
@@ -143,7 +143,7 @@ final class SinkPreflight {
                     ? ""
                     : " (with SELECT, UPDATE and DELETE for upserts)"));
       } else if (NO_SUCH_COLUMN.equals(e.getSQLState()) || isRecordsFault(e)) {
-        DatabaseCheck.addError(
+        LiveValidation.addError(
             result,
             config.columns().isEmpty() ? PipelineSinkConfig.STREAM : PipelineSinkConfig.COLUMNS,
             "COPY into " + config.stream().get() + " as configured fails: " + e.getMessage());

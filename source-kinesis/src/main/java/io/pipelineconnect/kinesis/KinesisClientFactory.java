@@ -10,6 +10,7 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.ProfileCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.core.retry.RetryMode;
 import software.amazon.awssdk.http.SdkHttpClient;
@@ -31,6 +32,22 @@ final class KinesisClientFactory {
   private KinesisClientFactory() {}
 
   static KinesisClient create(KinesisSourceConfig config) {
+    return create(config, Duration.ofSeconds(10), Duration.ofSeconds(30), null);
+  }
+
+  /**
+   * A client for a connector's {@code validate()}, which Connect's REST call waits for: one
+   * attempt, a few seconds in all.
+   */
+  static KinesisClient createForCheck(KinesisSourceConfig config) {
+    return create(config, Duration.ofSeconds(3), Duration.ofSeconds(5), Duration.ofSeconds(5));
+  }
+
+  private static KinesisClient create(
+      KinesisSourceConfig config,
+      Duration connectTimeout,
+      Duration socketTimeout,
+      Duration callTimeout) {
     if (!config.cbor() && !"false".equals(System.getProperty("aws.cborEnabled"))) {
       // AWS SDK v2 offers no per-client switch: it reads this property JVM-wide, so every AWS
       // client in this worker (other connectors' too) speaks JSON from now on. Only emulators
@@ -44,17 +61,22 @@ final class KinesisClientFactory {
     }
     SdkHttpClient http =
         UrlConnectionHttpClient.builder()
-            .connectionTimeout(Duration.ofSeconds(10))
-            .socketTimeout(Duration.ofSeconds(30))
+            .connectionTimeout(connectTimeout)
+            .socketTimeout(socketTimeout)
             .build();
+    ClientOverrideConfiguration.Builder override = ClientOverrideConfiguration.builder();
+    if (callTimeout == null) {
+      override.retryStrategy(RetryMode.STANDARD);
+    } else {
+      override.retryStrategy(AwsRetryStrategy.doNotRetry()).apiCallTimeout(callTimeout);
+    }
     Region region = Region.of(config.region());
     var builder =
         KinesisClient.builder()
             .region(region)
             .httpClient(http)
             .credentialsProvider(credentials(config, region))
-            .overrideConfiguration(
-                ClientOverrideConfiguration.builder().retryStrategy(RetryMode.STANDARD).build());
+            .overrideConfiguration(override.build());
     config.endpointUrl().ifPresent(url -> builder.endpointOverride(URI.create(url)));
     log.info(
         "Kinesis client for region {}{}, credentials from {}",

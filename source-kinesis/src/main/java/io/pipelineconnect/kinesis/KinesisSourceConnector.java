@@ -1,6 +1,7 @@
 package io.pipelineconnect.kinesis;
 
 import io.pipelineconnect.common.CrossFieldValidation;
+import io.pipelineconnect.common.LiveValidation;
 import io.pipelineconnect.common.Version;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -154,14 +155,22 @@ public class KinesisSourceConnector extends SourceConnector {
     return KinesisSourceConfig.CONFIG_DEF;
   }
 
-  /** Per-key checks, then the rules that span keys, each error attached to the key to fix. */
+  /**
+   * Per-key checks, then the rules that span keys, then Kinesis itself (see {@link
+   * KinesisPreflight}), each error attached to the key to fix.
+   */
   @Override
   public Config validate(Map<String, String> connectorConfigs) {
-    return CrossFieldValidation.apply(
-        super.validate(connectorConfigs),
-        connectorConfigs,
-        KinesisSourceConfig::new,
-        KinesisSourceConfig.STREAM);
+    Config result =
+        CrossFieldValidation.apply(
+            super.validate(connectorConfigs),
+            connectorConfigs,
+            KinesisSourceConfig::new,
+            KinesisSourceConfig.STREAM);
+    if (LiveValidation.noErrors(result)) {
+      KinesisPreflight.check(new KinesisSourceConfig(connectorConfigs), result);
+    }
+    return result;
   }
 
   /**

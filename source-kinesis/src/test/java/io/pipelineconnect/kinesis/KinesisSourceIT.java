@@ -602,4 +602,37 @@ class KinesisSourceIT {
     assertThat(errors.get("start_offset").get(0)).contains("AT_TIMESTAMP");
     assertThat(errors.get("parallelism").get(0)).contains("set tasks.max=5");
   }
+
+  /**
+   * Once the config holds together, validation asks Kinesis: a stream that is not there is named on
+   * kinesis.stream, an endpoint out of reach on kinesis.url; an existing stream validates.
+   */
+  @Test
+  void validationAsksKinesisForTheStreamAndNamesTheKeyToChange() {
+    Map<String, String> props = sourceConfig("not-there", "t", "-2");
+    props.put("name", "validate-live-kinesis");
+    assertThat(kinesisErrors(props)).containsOnlyKeys("kinesis.stream");
+    assertThat(kinesisErrors(props).get("kinesis.stream"))
+        .contains("Stream not-there does not exist in region us-east-1", "create it");
+
+    createStream("there", 1);
+    props.put("kinesis.stream", "there");
+    assertThat(kinesisErrors(props)).isEmpty();
+
+    props.put("kinesis.url", "http://127.0.0.1:1");
+    assertThat(kinesisErrors(props)).containsOnlyKeys("kinesis.url");
+    assertThat(kinesisErrors(props).get("kinesis.url")).contains("Could not reach Kinesis");
+  }
+
+  private Map<String, String> kinesisErrors(Map<String, String> props) {
+    return cluster
+        .connect()
+        .validateConnectorConfig(KinesisSourceConnector.class.getSimpleName(), props)
+        .configs()
+        .stream()
+        .filter(c -> !c.configValue().errors().isEmpty())
+        .collect(
+            Collectors.toMap(
+                c -> c.configValue().name(), c -> String.join(" | ", c.configValue().errors())));
+  }
 }

@@ -1,6 +1,6 @@
 package io.pipelineconnect.emitter;
 
-import io.pipelineconnect.common.DatabaseCheck;
+import io.pipelineconnect.common.LiveValidation;
 import io.pipelineconnect.common.PostgresConnectionConfig;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -19,7 +19,7 @@ final class EmitterPreflight {
   private EmitterPreflight() {}
 
   static void check(EmitterConfig config, Config result) {
-    DatabaseCheck.run(
+    LiveValidation.run(
         result,
         config.connection(),
         db -> {
@@ -34,7 +34,7 @@ final class EmitterPreflight {
               OutboxInstaller.checkBuckets(db, config);
             }
           } catch (ConnectException e) {
-            DatabaseCheck.addError(result, keyOf(e.getMessage()), e.getMessage());
+            LiveValidation.addError(result, keyOf(e.getMessage()), e.getMessage());
           }
         });
   }
@@ -66,7 +66,7 @@ final class EmitterPreflight {
         String outboxOwner = rs.getString(3);
         String currentUser = rs.getString(4);
         if (schemaExists ? !mayCreateInSchema : !mayCreateSchema) {
-          DatabaseCheck.addError(
+          LiveValidation.addError(
               result,
               PostgresConnectionConfig.USER,
               user
@@ -81,7 +81,7 @@ final class EmitterPreflight {
                   + " (trigger-emitter/sql/pipeline_kafka_outbox.sql) and set"
                   + " emitter.install=false");
         } else if (outboxOwner != null && !outboxOwner.equals(currentUser)) {
-          DatabaseCheck.addError(
+          LiveValidation.addError(
               result,
               PostgresConnectionConfig.USER,
               schema

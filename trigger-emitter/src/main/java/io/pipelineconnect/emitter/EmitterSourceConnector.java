@@ -1,7 +1,7 @@
 package io.pipelineconnect.emitter;
 
 import io.pipelineconnect.common.CrossFieldValidation;
-import io.pipelineconnect.common.DatabaseCheck;
+import io.pipelineconnect.common.LiveValidation;
 import io.pipelineconnect.common.Version;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -112,7 +112,7 @@ public class EmitterSourceConnector extends SourceConnector {
             connectorConfigs,
             EmitterConfig::new,
             EmitterConfig.SCHEMA);
-    if (DatabaseCheck.noErrors(result)) {
+    if (LiveValidation.noErrors(result)) {
       EmitterPreflight.check(new EmitterConfig(connectorConfigs), result);
     }
     return result;

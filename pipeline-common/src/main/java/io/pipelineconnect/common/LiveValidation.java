@@ -6,12 +6,12 @@ import org.apache.kafka.common.config.Config;
 import org.apache.kafka.common.config.ConfigValue;
 
 /**
- * What a connector's {@code validate()} learns by connecting to its database, put on the key the
- * user has to change: Connect's validate endpoint shows each error there, before the connector is
- * created, instead of a FAILED task afterwards.
+ * What a connector's {@code validate()} learns by asking the systems it will use (its database,
+ * Kinesis), put on the key the user has to change: Connect's validate endpoint shows each error
+ * there, before the connector is created, instead of a FAILED task afterwards.
  */
-public final class DatabaseCheck {
-  private DatabaseCheck() {}
+public final class LiveValidation {
+  private LiveValidation() {}
 
   /** What a connector asks its database; findings go into the result. */
   @FunctionalInterface
