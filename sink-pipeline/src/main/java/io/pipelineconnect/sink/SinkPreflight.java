@@ -114,7 +114,9 @@ final class SinkPreflight {
                 db, config.stream().get(), config, path.encoder(), path.writer());
           });
     } catch (ConnectException e) {
-      LiveValidation.addError(result, keyOf(config, e.getMessage()), e.getMessage());
+      // The start check's words, with the role it names filled in.
+      String message = String.valueOf(e.getMessage()).replace("<user>", config.connection().user());
+      LiveValidation.addError(result, keyOf(config, message), message);
     } catch (SQLException e) {
       if (e.getSQLState() == null) {
         // The catalog's own refusal (no INSERT right, a column that is not there), in the words

@@ -370,7 +370,8 @@ class UpsertSinkIT {
         // The REST error is JSON: the quotes around the table name come escaped.
         .hasMessageContaining("needs SELECT on")
         .hasMessageContaining("GRANT SELECT ON")
-        .hasMessageContaining("kept");
+        .hasMessageContaining("kept")
+        .hasMessageContaining("TO " + role);
 
     execute(server, db, "GRANT SELECT ON kept TO " + role);
     cluster.connect().configureConnector("kept-sink", props);
