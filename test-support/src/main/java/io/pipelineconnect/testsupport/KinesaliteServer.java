@@ -110,6 +110,20 @@ public final class KinesaliteServer implements AutoCloseable {
     if (process == null) {
       return;
     }
+    if (!process.isAlive()) {
+      // It died under a test: what it said is the only clue to why, so it goes to the test's log.
+      String said;
+      try {
+        said = Files.readString(logFile);
+      } catch (IOException e) {
+        said = "(its log could not be read: " + e.getMessage() + ")";
+      }
+      log.warn(
+          "kinesalite on port {} had exited with code {} before it was stopped; it said:\n{}",
+          port,
+          process.exitValue(),
+          said.length() > 20_000 ? said.substring(said.length() - 20_000) : said);
+    }
     process.destroy();
     try {
       if (!process.waitFor(10, TimeUnit.SECONDS)) {
