@@ -83,9 +83,7 @@ public final class SinkBenchmark {
    * JsonConverter messages (so only for the json and binary formats, appending), with the settings
    * that made it fastest here (batch.size 10,000, pgjdbc's reWriteBatchedInserts).
    */
-  private static final boolean PEER =
-      !System.getProperty("benchmark.sink.format", "text").equals("text")
-          && !System.getProperty("benchmark.sink.insert", "append").equals("upsert");
+  private static final boolean PEER = !FORMAT.equals("text") && !UPSERT;
 
   private static final String COLUMNS =
       "(id bigint" + (UPSERT ? " PRIMARY KEY" : "") + ", at timestamptz, name text, value float8)";
@@ -490,17 +488,8 @@ public final class SinkBenchmark {
       throws Exception {
     List<Result> results = new java.util.ArrayList<>();
     loadTopic(kafka, data, "peer");
-    String config = peerConfig(postgres, db);
-    CpuTime cpuBefore = CpuTime.snapshot(processNames(connect));
-    long start = System.nanoTime();
-    BenchmarkWorker.put(connect, "connectors/peer/config", config);
-    awaitRows(postgres, db, "peer", rows);
-    long end = System.nanoTime();
     results.add(
-        new Result(
-            Duration.ofNanos(end - start),
-            CpuTime.snapshot(processNames(connect)).since(cpuBefore)));
-    checkPeerRows(postgres, db, rows);
+        peerRun(connect, postgres, db, rows, "connectors/peer/config", peerConfig(postgres, db)));
     for (int round = 1; round <= rounds; round++) {
       pause(connect, "peer");
       try (Connection c = postgres.connect(db);
@@ -508,18 +497,31 @@ public final class SinkBenchmark {
         s.execute("TRUNCATE peer");
       }
       loadTopic(kafka, data, "peer");
-      cpuBefore = CpuTime.snapshot(processNames(connect));
-      start = System.nanoTime();
-      BenchmarkWorker.put(connect, "connectors/peer/resume", "");
-      awaitRows(postgres, db, "peer", rows);
-      end = System.nanoTime();
-      results.add(
-          new Result(
-              Duration.ofNanos(end - start),
-              CpuTime.snapshot(processNames(connect)).since(cpuBefore)));
-      checkPeerRows(postgres, db, rows);
+      results.add(peerRun(connect, postgres, db, rows, "connectors/peer/resume", ""));
     }
     return results;
+  }
+
+  /** One peer run: the REST call that starts it, timed until its table holds every row. */
+  private static Result peerRun(
+      ForkedConnectWorker connect,
+      PostgresServer postgres,
+      String db,
+      int rows,
+      String path,
+      String body)
+      throws Exception {
+    CpuTime cpuBefore = CpuTime.snapshot(processNames(connect));
+    long start = System.nanoTime();
+    BenchmarkWorker.put(connect, path, body);
+    awaitRows(postgres, db, "peer", rows);
+    long end = System.nanoTime();
+    Result result =
+        new Result(
+            Duration.ofNanos(end - start),
+            CpuTime.snapshot(processNames(connect)).since(cpuBefore));
+    checkPeerRows(postgres, db, rows);
+    return result;
   }
 
   /** Pauses the connector and waits until it and its tasks say PAUSED. */

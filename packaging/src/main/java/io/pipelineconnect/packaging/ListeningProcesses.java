@@ -21,11 +21,6 @@ final class ListeningProcesses {
 
   private ListeningProcesses() {}
 
-  /** Whether any socket listens on the port, on any address. */
-  static boolean isListening(int port) {
-    return !listeningSocketInodes(port).isEmpty();
-  }
-
   static Optional<ProcessHandle> holderOf(int port) {
     Set<String> sockets = listeningSocketInodes(port);
     if (sockets.isEmpty()) {

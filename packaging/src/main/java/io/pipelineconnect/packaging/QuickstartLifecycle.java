@@ -1,5 +1,6 @@
 package io.pipelineconnect.packaging;
 
+import io.pipelineconnect.testsupport.Processes;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
@@ -170,11 +171,11 @@ final class QuickstartLifecycle {
   }
 
   /**
-   * Nothing listens on the port, on any address (a server on 127.0.0.1 alone would take the
+   * Nothing accepts connections on the loopback port (a server on 127.0.0.1 alone would take the
    * quickstart's local connections from one on all addresses), and it can be bound.
    */
   private static boolean isFree(int port) {
-    if (ListeningProcesses.isListening(port)) {
+    if (Processes.isListening(port)) {
       return false;
     }
     try (ServerSocket socket = new ServerSocket()) {
