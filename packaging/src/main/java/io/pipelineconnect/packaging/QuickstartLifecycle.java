@@ -1,5 +1,6 @@
 package io.pipelineconnect.packaging;
 
+import io.pipelineconnect.testsupport.Archives;
 import io.pipelineconnect.testsupport.Processes;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -129,13 +130,13 @@ final class QuickstartLifecycle {
   }
 
   /**
-   * The servers the quickstart starts: PostgreSQL from the extracted binaries, kinesalite, and the
-   * forked Connect worker, all under pipeline-connect's own directories or packages.
+   * The servers the quickstart starts, and only those: PostgreSQL runs from binaries unpacked into
+   * the project's cache directory, kinesalite from a launcher script there, and the forked Connect
+   * worker from a properties file there. A worker of the user's own, even one with this plugin on
+   * its plugin.path, names none of them, so it is named to the user, never stopped.
    */
-  private static boolean isOurs(String command) {
-    return command.contains("pipeline-connect")
-        || command.contains("pipelineconnect")
-        || command.contains("kinesalite/cli.js");
+  static boolean isOurs(String command) {
+    return command.contains(Archives.cacheRoot() + "/");
   }
 
   private static String commandLine(ProcessHandle process) {

@@ -1,11 +1,14 @@
 package io.pipelineconnect.testsupport;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
@@ -22,6 +25,9 @@ import org.slf4j.LoggerFactory;
 public final class KinesaliteServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(KinesaliteServer.class);
   public static final String NODE_MODULES_PROPERTY = "pipelineconnect.node.modules";
+
+  /** The script that runs kinesalite; the quickstart knows its servers by this name. */
+  public static final String LAUNCHER = "kinesalite-server.js";
 
   /** Any non-empty credentials do: kinesalite checks that requests are signed, not by whom. */
   public static final String ACCESS_KEY = "test-access-key";
@@ -55,36 +61,18 @@ public final class KinesaliteServer implements AutoCloseable {
   }
 
   private void launch() {
-    Path cli = nodeModules().resolve("kinesalite").resolve("cli.js");
-    if (!Files.isRegularFile(cli)) {
+    Path modules = nodeModules();
+    if (!Files.isRegularFile(modules.resolve("kinesalite").resolve("index.js"))) {
       throw new IllegalStateException(
-          "kinesalite is not installed at "
-              + cli
+          "kinesalite is not installed in "
+              + modules
               + ": build test-support first (./mvnw -pl test-support install runs npm ci)");
     }
-    List<String> command =
-        List.of(
-            "node",
-            cli.toString(),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            Integer.toString(port),
-            // Streams become ACTIVE at once instead of after kinesalite's default 500 ms.
-            "--createStreamMs",
-            "0",
-            "--deleteStreamMs",
-            "0",
-            "--updateStreamMs",
-            "0",
-            "--shardLimit",
-            "100");
+    List<String> command = List.of("node", launcher().toString(), Integer.toString(port));
+    ProcessBuilder builder = new ProcessBuilder(command);
+    builder.environment().put("NODE_PATH", modules.toString());
     try {
-      process =
-          new ProcessBuilder(command)
-              .redirectErrorStream(true)
-              .redirectOutput(logFile.toFile())
-              .start();
+      process = builder.redirectErrorStream(true).redirectOutput(logFile.toFile()).start();
     } catch (IOException e) {
       throw new UncheckedIOException("Could not start kinesalite (is Node.js on the PATH?)", e);
     }
@@ -103,6 +91,15 @@ public final class KinesaliteServer implements AutoCloseable {
 
   public int port() {
     return port;
+  }
+
+  /** What kinesalite has printed so far. */
+  String output() throws IOException {
+    return Files.readString(logFile);
+  }
+
+  boolean isAlive() {
+    return process != null && process.isAlive();
   }
 
   @Override
@@ -124,6 +121,16 @@ public final class KinesaliteServer implements AutoCloseable {
           process.exitValue(),
           said.length() > 20_000 ? said.substring(said.length() - 20_000) : said);
     }
+    try {
+      long hungUp =
+          Files.readAllLines(logFile).stream().filter(l -> l.contains("mid-request")).count();
+      if (hungUp > 0) {
+        log.info(
+            "kinesalite on port {} outlived {} client(s) hanging up mid-request", port, hungUp);
+      }
+    } catch (IOException ignored) {
+      // Only a diagnostic.
+    }
     process.destroy();
     try {
       if (!process.waitFor(10, TimeUnit.SECONDS)) {
@@ -137,6 +144,30 @@ public final class KinesaliteServer implements AutoCloseable {
       Files.deleteIfExists(logFile);
     } catch (IOException ignored) {
       // A leftover log file in the temp directory is harmless.
+    }
+  }
+
+  /**
+   * Our launcher of kinesalite (see kinesalite-server.js for why not kinesalite's own cli.js),
+   * copied out of this jar into the cache directory, where {@code node} can read it.
+   */
+  static Path launcher() {
+    Path script = Archives.cacheRoot().resolve(LAUNCHER);
+    try (InputStream in = KinesaliteServer.class.getResourceAsStream(LAUNCHER)) {
+      if (in == null) {
+        throw new IllegalStateException(LAUNCHER + " is missing from test-support's jar");
+      }
+      byte[] content = in.readAllBytes();
+      if (!Files.isRegularFile(script) || !Arrays.equals(Files.readAllBytes(script), content)) {
+        // Written beside and moved: a concurrent start never runs a half-written script.
+        Path partial = Files.createTempFile(script.getParent(), LAUNCHER, ".partial");
+        Files.write(partial, content);
+        Files.move(
+            partial, script, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      }
+      return script;
+    } catch (IOException e) {
+      throw new UncheckedIOException("Could not write " + script, e);
     }
   }
 
