@@ -31,7 +31,8 @@ import org.postgresql.PGConnection;
  * <p>Writes N narrow rows (bigint, timestamptz, text, float8) in text format to a file and to two
  * topics, then measures, on one Connect worker in its own JVM (512 MiB heap, G1, the worker's
  * default 60 s commit interval, the plugin unzipped from the Hub archive onto its plugin.path: see
- * {@link BenchmarkWorker}) at batchsize 10,000:
+ * {@link BenchmarkWorker}) with the connector's and the consumer's defaults (batchsize 20,000,
+ * max.poll.records 500):
  *
  * <ol>
  *   <li>baseline: {@code COPY ... FROM STDIN} of the file over pgjdbc, before and after the sink;
@@ -335,8 +336,8 @@ public final class SinkBenchmark {
   }
 
   /**
-   * The sink's upsert done by hand over pgjdbc, with its batch size: per 10,000 rows, COPY into a
-   * temporary table, then one INSERT ... ON CONFLICT, then COMMIT.
+   * The sink's upsert done by hand over pgjdbc, with its default batch size: per 20,000 rows, COPY
+   * into a temporary table, then one INSERT ... ON CONFLICT, then COMMIT.
    *
    * @param empty whether to start from an empty table (inserts) or keep the rows (updates)
    */
@@ -355,9 +356,9 @@ public final class SinkBenchmark {
       List<String> lines = Files.readAllLines(data, StandardCharsets.UTF_8);
       CpuTime cpuBefore = CpuTime.snapshot(processNames(null));
       long start = System.nanoTime();
-      for (int from = 0; from < lines.size(); from += 10_000) {
+      for (int from = 0; from < lines.size(); from += 20_000) {
         StringBuilder chunk = new StringBuilder();
-        for (String line : lines.subList(from, Math.min(lines.size(), from + 10_000))) {
+        for (String line : lines.subList(from, Math.min(lines.size(), from + 20_000))) {
           chunk.append(line).append('\n');
         }
         c.unwrap(PGConnection.class)
@@ -390,9 +391,9 @@ public final class SinkBenchmark {
         + topic
         + "\", \"connection.url\": \""
         + postgres.jdbcUrl(db)
-        + "\", \"connection.user\": \"postgres\", \"start_offset\": \"-2\","
-        + " \"batchsize\": \"10000\", \"consumer.override.max.poll.records\": \"10000\","
-        + " \"consumer.override.fetch.max.bytes\": \"52428800\""
+        // The connector's and the consumer's defaults (batchsize, max.poll.records 500): what a
+        // user runs. -Dbenchmark.sink.config adds settings to try.
+        + "\", \"connection.user\": \"postgres\", \"start_offset\": \"-2\""
         + (UPSERT
             ? ", \"insert.mode\": \"upsert\", \"pk.mode\": \"record_value\","
                 + " \"pk.fields\": \"id\""
@@ -406,6 +407,7 @@ public final class SinkBenchmark {
                         + " \"org.apache.kafka.connect.converters.ByteArrayConverter\""
                     : "\", \"value.converter\": \"org.apache.kafka.connect.json.JsonConverter\","
                         + " \"value.converter.schemas.enable\": \"true\""))
+        + System.getProperty("benchmark.sink.config", "")
         + "}";
   }
 

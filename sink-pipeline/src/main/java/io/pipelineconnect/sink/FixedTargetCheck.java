@@ -17,7 +17,10 @@ final class FixedTargetCheck {
 
   private FixedTargetCheck() {}
 
-  static void check(
+  /**
+   * @return the target, or empty when auto.create will make it from the first record
+   */
+  static Optional<TargetTable> check(
       Connection db,
       RelationName name,
       PipelineSinkConfig config,
@@ -32,7 +35,7 @@ final class FixedTargetCheck {
     }
     if (found.isEmpty() && config.autoCreate()) {
       // Made from the first record's schema; what it then needs is checked as it is written.
-      return;
+      return Optional.empty();
     }
     TargetTable table =
         found.orElseThrow(
@@ -73,5 +76,6 @@ final class FixedTargetCheck {
         statement.execute("ROLLBACK TO SAVEPOINT check_copy");
       }
     }
+    return Optional.of(table);
   }
 }

@@ -102,7 +102,7 @@ public class PipelineSinkTask extends SinkTask {
     sinkRetries = new SinkRetries(config.retryPolicy(), context, config.connection());
     metrics = SinkTaskMetrics.create(context, connectorName, config.taskIndex());
     badRecords = BadRecords.reportingTo(context, metrics::badRecord);
-    batchSize = config.batchSize();
+    batchSize = config.batchSize(false);
     maxBytes = config.maxBytes();
     lingerNanos = config.linger().toNanos();
     batchWriter =
@@ -120,7 +120,7 @@ public class PipelineSinkTask extends SinkTask {
         connectorName,
         config.copyOptions().format().configValue(),
         config.writeMode().insert().configValue(),
-        config.batchSize(),
+        batchSize,
         config.maxBytes(),
         config.offsetsTable());
   }
@@ -138,7 +138,11 @@ public class PipelineSinkTask extends SinkTask {
     session.writeWith(writer);
     targets.checkEachWith(encoder::checkTarget);
     if (config.stream().isPresent()) {
-      FixedTargetCheck.check(db, config.stream().get(), config, encoder, writer);
+      boolean intoStream =
+          FixedTargetCheck.check(db, config.stream().get(), config, encoder, writer)
+              .map(TargetTable::pipelineDbStream)
+              .orElse(false);
+      batchSize = config.batchSize(intoStream);
     }
     db.commit();
     assembler = new BatchAssembler(batch, targets, encoder, writer, session, badRecords);

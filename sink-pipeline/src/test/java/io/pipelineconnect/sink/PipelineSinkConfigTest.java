@@ -48,10 +48,20 @@ class PipelineSinkConfigTest {
   void aValidConfigHasNoErrorsButTheDatabaseItCannotReach() {
     assertThat(allErrors(valid())).singleElement().asString().startsWith(NO_DATABASE_HERE);
     PipelineSinkConfig config = new PipelineSinkConfig(valid());
-    assertThat(config.batchSize()).isEqualTo(1000);
+    assertThat(config.batchSize(false)).isEqualTo(20_000);
+    assertThat(config.batchSize(true)).isEqualTo(1000);
     assertThat(config.maxBytes()).isEqualTo(32_000_000);
     assertThat(config.startOffset()).isEqualTo(PipelineSinkConfig.StartOffset.END);
     assertThat(config.offsetsTable().quoted()).isEqualTo("\"pipeline_connect\".\"sink_offsets\"");
+  }
+
+  @Test
+  void aBatchSizeGivenHoldsIntoStreamsToo() {
+    Map<String, String> props = valid();
+    props.put("batchsize", "5000");
+    PipelineSinkConfig config = new PipelineSinkConfig(props);
+    assertThat(config.batchSize(false)).isEqualTo(5000);
+    assertThat(config.batchSize(true)).isEqualTo(5000);
   }
 
   @Test
