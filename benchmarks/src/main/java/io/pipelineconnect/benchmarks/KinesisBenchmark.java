@@ -3,6 +3,7 @@ package io.pipelineconnect.benchmarks;
 import io.pipelineconnect.kinesis.KinesisSourceConnector;
 import io.pipelineconnect.testsupport.ForkedConnectWorker;
 import io.pipelineconnect.testsupport.KinesaliteServer;
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -34,6 +35,11 @@ import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
  * included); and warm, a connector that is running but paused while its stream is loaded, from
  * resume until every record is in Kafka: the path a running connector takes for a burst, and the
  * one comparable to the bare loop, which has no start-up to pay.
+ *
+ * <p>The split scenario: 2 shards split into 4 under a running connector with {@code tasks.max=4};
+ * once the parents' ends are saved and the children spread over the 4 tasks, the stream is loaded
+ * while the connector is paused and read after resume, against the bare loop over a stream split
+ * the same way.
  */
 public final class KinesisBenchmark {
   public static void main(String[] args) throws Exception {
@@ -54,10 +60,18 @@ public final class KinesisBenchmark {
         }
         put(kinesis, "bench-" + shards, records);
       }
+      for (String stream : List.of("bare-split", "split")) {
+        kinesis.createStream(b -> b.streamName(stream).shardCount(2));
+        kinesis.waiter().waitUntilStreamExists(b -> b.streamName(stream));
+      }
+      splitEveryOpenShard(kinesis, "bare-split");
+      put(kinesis, "bare-split", records);
       double bare1 = bareLoop(kinesis, "bench-1", records);
       double bare4 = bareLoop(kinesis, "bench-4", records);
       double paced1 = pacedLoop(kinesis, "bench-1", records);
       double paced4 = pacedLoop(kinesis, "bench-4", records);
+      double bareSplit = bareLoop(kinesis, "bare-split", records);
+      double pacedSplit = pacedLoop(kinesis, "bare-split", records);
 
       EmbeddedKafkaCluster kafka = new EmbeddedKafkaCluster(1, new Properties());
       kafka.start();
@@ -66,6 +80,7 @@ public final class KinesisBenchmark {
         double connector4 = connector(kafka, worker, kinesalite, "bench-4", records, 4);
         double warm1 = warm(kafka, worker, kinesalite, kinesis, "warm-1", records, 1);
         double warm4 = warm(kafka, worker, kinesalite, kinesis, "warm-4", records, 4);
+        double split = afterSplit(kafka, worker, kinesalite, kinesis, "split", records);
         // The same loaded streams again, cold, with the connector's default batchsize and idle
         // wait instead of the tuned ones above.
         double defaults1 = connector(kafka, worker, kinesalite, "bench-1", records, 1, false);
@@ -77,6 +92,16 @@ public final class KinesisBenchmark {
             records);
         print("1 shard ", bare1, paced1, connector1, warm1);
         print("4 shards", bare4, paced4, connector4, warm4);
+        System.out.printf(
+            Locale.ROOT,
+            "  2 shards split into 4, tasks.max=4, warm after the children spread: bare loop"
+                + " %,8.0f rec/s, paced loop %,8.0f rec/s | connector %,8.0f rec/s (%.2f of bare,"
+                + " %.2f of paced)%n",
+            bareSplit,
+            pacedSplit,
+            split,
+            split / bareSplit,
+            split / pacedSplit);
         System.out.printf(
             Locale.ROOT,
             "  defaults (batchsize, kinesis.idle.wait.ms unset), cold: 1 shard %,8.0f rec/s (%.2f"
@@ -271,17 +296,97 @@ public final class KinesisBenchmark {
     kafka.createTopic(topic, 4);
     BenchmarkWorker.put(
         worker, connector + "/config", connectorConfig(kinesalite, stream, topic, tasks));
-    // One record per shard, read, shows every task polling with an iterator in hand.
-    int shards = kinesis.listShards(b -> b.streamName(stream)).shards().size();
+    int warmUps = warmUpEachOpenShard(kinesis, stream);
+    awaitRecords(kafka, topic, warmUps);
+    return pauseLoadResume(kafka, worker, kinesis, connector, stream, topic, records, warmUps);
+  }
+
+  /**
+   * A connector with {@code tasks.max=4} reads a 2-shard stream whose shards are then split in two;
+   * once the monitor has seen the parents' saved ends and handed the 4 children to 4 tasks, the
+   * stream is loaded while paused and read after resume, as in {@link #warm}.
+   */
+  private static double afterSplit(
+      EmbeddedKafkaCluster kafka,
+      ForkedConnectWorker worker,
+      KinesaliteServer kinesalite,
+      KinesisClient kinesis,
+      String stream,
+      int records)
+      throws Exception {
+    String topic = "out-" + stream;
+    String connector = "connectors/kinesis-" + stream;
+    kafka.createTopic(topic, 4);
+    BenchmarkWorker.put(
+        worker, connector + "/config", connectorConfig(kinesalite, stream, topic, 4));
+    int warmUps = warmUpEachOpenShard(kinesis, stream);
+    awaitRecords(kafka, topic, warmUps);
+    splitEveryOpenShard(kinesis, stream);
+    // The parents' SHARD_END is saved with the worker's offset flush (60 s by default), and the
+    // monitor (every 30 s) then spreads the children.
+    long deadline = System.currentTimeMillis() + 5 * 60_000;
+    while (taskCount(BenchmarkWorker.get(worker, connector + "/tasks")) != 4) {
+      if (System.currentTimeMillis() > deadline) {
+        throw new IllegalStateException(
+            "the children of the split were not spread over 4 tasks within 5 minutes: "
+                + BenchmarkWorker.get(worker, connector + "/tasks"));
+      }
+      Thread.sleep(500);
+    }
+    warmUps += warmUpEachOpenShard(kinesis, stream);
+    awaitRecords(kafka, topic, warmUps);
+    return pauseLoadResume(kafka, worker, kinesis, connector, stream, topic, records, warmUps);
+  }
+
+  /** The number of tasks in a {@code GET /connectors/<name>/tasks} answer. */
+  private static int taskCount(String tasksJson) {
+    return tasksJson.split("\"task\"\\s*:", -1).length - 1;
+  }
+
+  /** One record per open shard, so each shard's reader has an iterator in hand: how many. */
+  private static int warmUpEachOpenShard(KinesisClient kinesis, String stream) {
+    int count = 0;
     for (Shard shard : kinesis.listShards(b -> b.streamName(stream)).shards()) {
+      if (shard.sequenceNumberRange().endingSequenceNumber() != null) {
+        continue;
+      }
       kinesis.putRecord(
           b ->
               b.streamName(stream)
                   .explicitHashKey(shard.hashKeyRange().startingHashKey())
                   .partitionKey("warm-up")
                   .data(SdkBytes.fromUtf8String("warm-up")));
+      count++;
     }
-    awaitRecords(kafka, topic, shards);
+    return count;
+  }
+
+  /** Splits each open shard at the middle of its hash keys. */
+  private static void splitEveryOpenShard(KinesisClient kinesis, String stream) {
+    for (Shard shard : kinesis.listShards(b -> b.streamName(stream)).shards()) {
+      if (shard.sequenceNumberRange().endingSequenceNumber() != null) {
+        continue;
+      }
+      BigInteger start = new BigInteger(shard.hashKeyRange().startingHashKey());
+      BigInteger end = new BigInteger(shard.hashKeyRange().endingHashKey());
+      String middle = start.add(end).shiftRight(1).toString();
+      kinesis.splitShard(
+          b -> b.streamName(stream).shardToSplit(shard.shardId()).newStartingHashKey(middle));
+      kinesis.waiter().waitUntilStreamExists(b -> b.streamName(stream));
+    }
+  }
+
+  /** Pauses the connector, loads the stream, resumes: records/s until all are in Kafka. */
+  private static double pauseLoadResume(
+      EmbeddedKafkaCluster kafka,
+      ForkedConnectWorker worker,
+      KinesisClient kinesis,
+      String connector,
+      String stream,
+      String topic,
+      int records,
+      int alreadyIn)
+      throws Exception {
     BenchmarkWorker.put(worker, connector + "/pause", "");
     while (true) {
       String status = BenchmarkWorker.get(worker, connector + "/status");
@@ -293,7 +398,7 @@ public final class KinesisBenchmark {
     put(kinesis, stream, records);
     long start = System.nanoTime();
     BenchmarkWorker.put(worker, connector + "/resume", "");
-    awaitRecords(kafka, topic, shards + records);
+    awaitRecords(kafka, topic, alreadyIn + records);
     return records / ((System.nanoTime() - start) / 1e9);
   }
 

@@ -8,6 +8,8 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -26,7 +28,8 @@ import software.amazon.awssdk.services.kinesis.KinesisClient;
  *
  * <p>The connector lists the stream's shards, groups them into families (parents with their
  * children) and spreads the families over the tasks; a background monitor lists them again and asks
- * Connect to reconfigure the tasks when a split or merge changed them.
+ * Connect to reconfigure the tasks when a split or merge changed them, and again once the saved
+ * positions show a parent read to SHARD_END: its children then part and spread over the tasks.
  */
 public class KinesisSourceConnector extends SourceConnector {
   private static final Logger log = LoggerFactory.getLogger(KinesisSourceConnector.class);
@@ -36,6 +39,8 @@ public class KinesisSourceConnector extends SourceConnector {
   private KinesisClient kinesis;
   private ScheduledExecutorService monitor;
   private volatile List<ShardInfo> shards = List.of();
+  // Shards whose SHARD_END is saved: left out of the families (see ShardLineage).
+  private volatile Set<String> ended = Set.of();
   private Long streamCreatedMs;
 
   @Override
@@ -50,6 +55,7 @@ public class KinesisSourceConnector extends SourceConnector {
     this.kinesis = KinesisClientFactory.create(config);
     this.shards = ShardLister.list(kinesis, config.stream());
     this.streamCreatedMs = ShardLister.createdAt(kinesis, config.stream());
+    this.ended = endedAmong(shards, Set.of());
     log.info(
         "Kinesis stream {} has {} shards (stream created {})",
         config.stream(),
@@ -80,13 +86,28 @@ public class KinesisSourceConnector extends SourceConnector {
                 SavedPositions.recreatedMessage(config.stream(), streamCreatedMs, created)));
         return;
       }
-      if (!new HashSet<>(current).equals(new HashSet<>(shards))) {
+      Set<String> currentEnded = endedAmong(current, ended);
+      boolean reshard = !new HashSet<>(current).equals(new HashSet<>(shards));
+      boolean newlyEnded = !currentEnded.equals(ended);
+      if (reshard) {
         log.info(
             "Shards of {} changed ({} -> {}); reconfiguring tasks",
             config.stream(),
             shards.size(),
             current.size());
-        shards = current;
+      }
+      if (newlyEnded) {
+        Set<String> added = new TreeSet<>(currentEnded);
+        added.removeAll(ended);
+        log.info(
+            "Shards {} of {} were read to their end; their children now part and spread over the"
+                + " tasks",
+            added,
+            config.stream());
+      }
+      shards = current;
+      ended = currentEnded;
+      if (reshard || newlyEnded) {
         context.requestTaskReconfiguration();
       }
     } catch (RuntimeException e) {
@@ -95,6 +116,27 @@ public class KinesisSourceConnector extends SourceConnector {
       if (e instanceof org.apache.kafka.connect.errors.ConnectException failure) {
         failed(failure);
       }
+    }
+  }
+
+  /**
+   * The closed shards whose saved position is SHARD_END; the previous answer where the offsets
+   * cannot be read now (a shard once ended stays ended, so a stale answer only delays spreading).
+   */
+  private Set<String> endedAmong(List<ShardInfo> listed, Set<String> previous) {
+    List<String> closed = listed.stream().filter(ShardInfo::closed).map(ShardInfo::id).toList();
+    if (closed.isEmpty()) {
+      return Set.of();
+    }
+    try {
+      return new SavedPositions(context().offsetStorageReader(), config.stream(), streamCreatedMs)
+          .ended(closed);
+    } catch (RuntimeException e) {
+      log.warn(
+          "Could not read the saved positions of {}'s closed shards: {}",
+          config.stream(),
+          e.getMessage());
+      return previous;
     }
   }
 
@@ -111,7 +153,7 @@ public class KinesisSourceConnector extends SourceConnector {
 
   @Override
   public List<Map<String, String>> taskConfigs(int maxTasks) {
-    List<List<ShardInfo>> families = ShardLineage.families(shards);
+    List<List<ShardInfo>> families = ShardLineage.families(shards, ended);
     List<Map<String, String>> configs = new ArrayList<>();
     if (families.isEmpty()) {
       Map<String, String> task = new HashMap<>(props);

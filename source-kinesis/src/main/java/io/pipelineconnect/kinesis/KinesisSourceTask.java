@@ -24,9 +24,10 @@ import software.amazon.awssdk.services.kinesis.model.ChildShard;
  * to Connect as Kafka records whose source offsets are the shards' sequence numbers.
  *
  * <p>Within a family, a child shard is read only after all its parents reached SHARD_END, so
- * records of one partition key stay in order across splits and merges. Positions no data record
- * carries (a resolved LATEST start, a reached SHARD_END) go out as marker records, so they are
- * saved like any offset.
+ * records of one partition key stay in order across splits and merges; a child whose parents'
+ * SHARD_END is saved comes on its own (see {@link ShardLineage}). Positions no data record carries
+ * (a resolved LATEST start, a reached SHARD_END) go out as marker records, so they are saved like
+ * any offset.
  *
  * <p>A fetcher thread calls GetRecords while Connect converts and sends what the last call
  * returned: {@link #poll()} only hands over pages, one page a poll, so each page (and its offsets)
@@ -149,9 +150,21 @@ public class KinesisSourceTask extends SourceTask {
     Set<String> assigned = shards.stream().map(ShardInfo::id).collect(Collectors.toSet());
     Map<String, ShardPosition> saved = savedPositions.of(shards);
     for (ShardInfo shard : shards) {
-      boolean child = shard.parents().stream().anyMatch(assigned::contains);
+      boolean child =
+          shard.parents().stream().anyMatch(assigned::contains) || parentsEnded(shard, assigned);
       readers.put(shard.id(), newReader(shard, saved.get(shard.id()), child));
     }
+  }
+
+  /**
+   * Whether the shard's parents that another task held (or none) were all read to SHARD_END: the
+   * connector hands a child out on its own once they were, and it is then read from its first
+   * record, as it would have been in its parents' task, whatever start_offset says.
+   */
+  private boolean parentsEnded(ShardInfo shard, Set<String> assigned) {
+    List<String> elsewhere =
+        shard.parents().stream().filter(parent -> !assigned.contains(parent)).toList();
+    return !elsewhere.isEmpty() && savedPositions.ended(elsewhere).size() == elsewhere.size();
   }
 
   private ShardReader newReader(ShardInfo shard, ShardPosition saved, boolean child) {

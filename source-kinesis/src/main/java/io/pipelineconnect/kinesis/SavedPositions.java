@@ -5,6 +5,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.storage.OffsetStorageReader;
 import org.slf4j.Logger;
@@ -30,36 +32,58 @@ final class SavedPositions {
 
   /** Each shard's saved position, in the shards' order: null for a shard that has none. */
   Map<String, ShardPosition> of(List<ShardInfo> shards) {
+    Map<String, ShardPosition> positions = lookUp(shards.stream().map(ShardInfo::id).toList());
+    positions.forEach(
+        (shard, position) ->
+            log.info(
+                "Shard {}: {}",
+                shard,
+                position == null
+                    ? "no saved position, start_offset applies"
+                    : "resumes from " + position));
+    return positions;
+  }
+
+  /**
+   * The shards among these that were read to SHARD_END, as far as the saved positions tell: a quiet
+   * lookup for the connector's shard monitor, which asks it on every run.
+   */
+  Set<String> ended(List<String> shardIds) {
+    Set<String> ended = new TreeSet<>();
+    lookUp(shardIds)
+        .forEach(
+            (shard, position) -> {
+              if (position != null && position.shardEnd()) {
+                ended.add(shard);
+              }
+            });
+    return ended;
+  }
+
+  private Map<String, ShardPosition> lookUp(List<String> shardIds) {
     List<Map<String, Object>> partitions = new ArrayList<>();
-    for (ShardInfo shard : shards) {
-      partitions.add(ShardPosition.partition(stream, shard.id()));
+    for (String shard : shardIds) {
+      partitions.add(ShardPosition.partition(stream, shard));
     }
     Map<Map<String, Object>, Map<String, Object>> saved = offsets.offsets(partitions);
     List<Map<String, Object>> legacy = new ArrayList<>();
-    for (ShardInfo shard : shards) {
-      if (saved.get(ShardPosition.partition(stream, shard.id())) == null) {
-        legacy.add(ShardPosition.legacyPartition(stream, shard.id()));
+    for (String shard : shardIds) {
+      if (saved.get(ShardPosition.partition(stream, shard)) == null) {
+        legacy.add(ShardPosition.legacyPartition(stream, shard));
       }
     }
     // Equal maps: a legacy entry is found under the new partition's key.
     Map<Map<String, Object>, Map<String, Object>> legacySaved =
         legacy.isEmpty() ? Map.of() : offsets.offsets(legacy);
     Map<String, ShardPosition> positions = new LinkedHashMap<>();
-    for (ShardInfo shard : shards) {
-      Map<String, Object> partition = ShardPosition.partition(stream, shard.id());
+    for (String shard : shardIds) {
+      Map<String, Object> partition = ShardPosition.partition(stream, shard);
       Map<String, Object> offset = saved.get(partition);
       if (offset == null) {
         offset = legacySaved.get(partition);
       }
       checkSameStream(offset);
-      ShardPosition position = ShardPosition.fromOffset(offset);
-      positions.put(shard.id(), position);
-      log.info(
-          "Shard {}: {}",
-          shard.id(),
-          position == null
-              ? "no saved position, start_offset applies"
-              : "resumes from " + position);
+      positions.put(shard, ShardPosition.fromOffset(offset));
     }
     return positions;
   }

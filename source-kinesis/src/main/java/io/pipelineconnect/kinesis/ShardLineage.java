@@ -5,6 +5,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -13,11 +14,22 @@ import java.util.TreeMap;
  * <p>A family goes to one task whole, which reads a child only after all its parents reached
  * SHARD_END. Tasks cannot see each other's progress, so keeping a lineage in one task is what keeps
  * per-partition-key order across a reshard.
+ *
+ * <p>A shard whose SHARD_END is saved is done: it is left out, and links nothing. Its children,
+ * whose parents are then all done or in their own family, become families of their own and spread
+ * over the tasks, as KCL's leases do once a parent's lease ends. Without this a split, Kinesis's
+ * way to scale up, would gather the whole lineage in one task.
  */
 final class ShardLineage {
   private ShardLineage() {}
 
   static List<List<ShardInfo>> families(List<ShardInfo> shards) {
+    return families(shards, Set.of());
+  }
+
+  /** The families of the shards not in {@code ended}, the shards read to SHARD_END. */
+  static List<List<ShardInfo>> families(List<ShardInfo> listed, Set<String> ended) {
+    List<ShardInfo> shards = listed.stream().filter(s -> !ended.contains(s.id())).toList();
     Map<String, String> root = new HashMap<>();
     Map<String, ShardInfo> byId = new HashMap<>();
     for (ShardInfo shard : shards) {

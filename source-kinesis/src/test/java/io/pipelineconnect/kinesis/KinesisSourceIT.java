@@ -335,6 +335,91 @@ class KinesisSourceIT {
     assertPerKeyOrder(records);
   }
 
+  /**
+   * Splitting is how Kinesis users scale up: once a parent's SHARD_END is saved, its children part
+   * from it and from each other, so after 2 shards split into 4 and then 8, each of 4 tasks reads
+   * its own shards (KCL spreads leases the same way), and every key's records stay in order.
+   */
+  @Test
+  void splitsSpreadTheChildrenOverEveryTaskAndKeepPerKeyOrder() throws Exception {
+    createStream("spread", 2);
+    Map<String, String> props = sourceConfig("spread", "spread", "-2");
+    props.put("tasks.max", "4");
+    cluster.connect().configureConnector("kinesis-spread", props);
+    put("spread", 0, 2000, 80);
+    awaitRecords("spread", 2000);
+
+    splitEveryOpenShard("spread");
+    put("spread", 2000, 4000, 80);
+    // Before the parents' ends are saved, each parent's task holds its two children: [2, 2].
+    awaitOnlyOpenShardsPerTask("kinesis-spread", List.of(1, 1, 1, 1));
+
+    splitEveryOpenShard("spread");
+    put("spread", 4000, 6000, 80);
+    awaitOnlyOpenShardsPerTask("kinesis-spread", List.of(2, 2, 2, 2));
+    put("spread", 6000, 8000, 80);
+
+    awaitRecords("spread", 8000);
+    List<ConsumerRecord<byte[], byte[]>> records = all("spread");
+    assertThat(records).hasSize(8000);
+    assertThat(
+            records.stream()
+                .map(r -> new String(r.value(), StandardCharsets.UTF_8))
+                .collect(Collectors.toSet()))
+        .hasSize(8000);
+    assertPerKeyOrder(records);
+    Awaitility.await("each of the 4 tasks delivered records after the last spread")
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(500))
+        .untilAsserted(
+            () -> {
+              Map<ObjectName, Object> totals =
+                  pluginMetric("kinesis-spread", "task=*", "records-total");
+              assertThat(totals).hasSize(4);
+              assertThat(totals.values()).allSatisfy(v -> assertThat((Double) v).isPositive());
+            });
+  }
+
+  private void awaitRecords(String topic, int count) {
+    Awaitility.await(count + " records in " + topic)
+        .atMost(Duration.ofMinutes(2))
+        .pollInterval(Duration.ofSeconds(1))
+        .until(() -> all(topic).size() >= count);
+  }
+
+  /** Splits each open shard of the stream at the middle of its hash keys. */
+  private void splitEveryOpenShard(String stream) {
+    for (Shard shard : kinesis.listShards(b -> b.streamName(stream)).shards()) {
+      if (shard.sequenceNumberRange().endingSequenceNumber() != null) {
+        continue;
+      }
+      java.math.BigInteger start = new java.math.BigInteger(shard.hashKeyRange().startingHashKey());
+      java.math.BigInteger end = new java.math.BigInteger(shard.hashKeyRange().endingHashKey());
+      String middle = start.add(end).shiftRight(1).toString();
+      kinesis.splitShard(
+          b -> b.streamName(stream).shardToSplit(shard.shardId()).newStartingHashKey(middle));
+      kinesis.waiter().waitUntilStreamExists(b -> b.streamName(stream));
+    }
+  }
+
+  /** Awaits task configs in which every task holds only open shards, this many each. */
+  private void awaitOnlyOpenShardsPerTask(String connector, List<Integer> counts) {
+    Awaitility.await("tasks holding only open shards, " + counts + " of them")
+        .atMost(Duration.ofMinutes(2))
+        .pollInterval(Duration.ofSeconds(1))
+        .untilAsserted(
+            () -> {
+              List<List<ShardInfo>> perTask =
+                  cluster.connect().taskConfigs(connector).stream()
+                      .map(
+                          t -> ShardInfo.decodeAll(t.config().get(KinesisSourceConfig.TASK_SHARDS)))
+                      .toList();
+              assertThat(perTask)
+                  .allSatisfy(shards -> assertThat(shards).noneMatch(ShardInfo::closed));
+              assertThat(perTask.stream().map(List::size).sorted().toList()).isEqualTo(counts);
+            });
+  }
+
   private static void assertPerKeyOrder(List<ConsumerRecord<byte[], byte[]>> records) {
     records.sort(
         java.util.Comparator.comparingInt((ConsumerRecord<byte[], byte[]> r) -> r.partition())

@@ -200,6 +200,31 @@ class KinesisTaskFaultsTest {
   }
 
   @Test
+  void aChildHandedOutWithoutItsEndedParentIsReadFromItsBeginning() throws Exception {
+    context.savedOffsets.put(
+        ShardPosition.partition("s", "parent"), ShardPosition.end("42").toOffset());
+    // The connector left the ended parent out; its other child went to another task.
+    KinesisSourceTask task = startTask("-1", new ShardInfo("child", List.of("parent"), false));
+    kinesis.getRecords.add(() -> records("c-2", "100"));
+    assertThat(pollUntilRecords(task)).extracting(SourceRecord::topic).containsExactly("t");
+    assertThat(kinesis.iteratorRequests.get(0).shardId()).isEqualTo("child");
+    assertThat(kinesis.iteratorRequests.get(0).shardIteratorType())
+        .isEqualTo(ShardIteratorType.TRIM_HORIZON);
+  }
+
+  @Test
+  void aShardWhoseParentWasNeverReadToItsEndStartsAtStartOffset() throws Exception {
+    // A parent read only halfway (or expired unread) is no reason to read from the beginning.
+    context.savedOffsets.put(
+        ShardPosition.partition("s", "parent"), ShardPosition.after("41").toOffset());
+    KinesisSourceTask task = startTask("-1", new ShardInfo("orphan", List.of("parent"), false));
+    kinesis.getRecords.add(() -> records("o-2", "100"));
+    assertThat(pollUntilRecords(task)).extracting(SourceRecord::topic).contains("t");
+    assertThat(kinesis.iteratorRequests.get(0).shardIteratorType())
+        .isEqualTo(ShardIteratorType.LATEST);
+  }
+
+  @Test
   void childShardsNamedAtShardEndAreReadWithoutWaitingForTheMonitor() throws Exception {
     context.savedOffsets.put(
         ShardPosition.partition("s", "parent"), ShardPosition.after("41").toOffset());

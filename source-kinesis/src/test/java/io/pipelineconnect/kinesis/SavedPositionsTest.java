@@ -36,6 +36,16 @@ class SavedPositionsTest {
     assertThat(positions(2_000L).of("a")).isNull();
   }
 
+  @Test
+  void onlyShardsWhoseSavedPositionIsShardEndCountAsEnded() {
+    context.savedOffsets.put(
+        ShardPosition.partition("s", "done"), ShardPosition.end("77").toOffset(2_000L));
+    context.savedOffsets.put(
+        ShardPosition.partition("s", "midway"), ShardPosition.after("41").toOffset(2_000L));
+    assertThat(positions(2_000L).ended(List.of("midway", "done", "unread")))
+        .containsExactly("done");
+  }
+
   /**
    * Offsets keyed as Connect keys them, by the partition serialized in its own key order, so a
    * legacy (sorted) partition is a key of its own rather than a map equal to the current one.
