@@ -30,6 +30,11 @@ import org.apache.kafka.connect.util.clusters.EmbeddedKafkaCluster;
  * The emitter's commit→Kafka latency at a steady rate of single-row transactions, and the rate at
  * which it drains a backlog. PostgreSQL, broker and worker share this machine.
  *
+ * <p>First, what the emitter costs the application: single-message autocommit transactions from
+ * {@link #CAPACITY_WRITERS} writers as fast as the database commits them, for {@link #CAPACITY_RUN}
+ * each: plain INSERTs into a table shaped like the outbox (the baseline), then produce_message with
+ * the relay running, then with it paused.
+ *
  * <p>Commit time is PostgreSQL's own ({@code pg_xact_commit_timestamp}, {@code
  * track_commit_timestamp=on}); arrival is the broker's LogAppendTime. Prints figures; asserts
  * nothing.
@@ -40,6 +45,9 @@ public final class EmitterBenchmark {
   private static final int WRITERS = 4;
   private static final int BACKLOG = 200_000;
   private static final Duration WARM_UP = Duration.ofSeconds(3);
+  private static final int CAPACITY_WRITERS = 8;
+  private static final Duration CAPACITY_RUN = Duration.ofSeconds(10);
+  private static final String PAYLOAD = "x".repeat(200);
 
   public static void main(String[] args) throws Exception {
     EmbeddedKafkaCluster kafka = new EmbeddedKafkaCluster(1, new java.util.Properties());
@@ -63,6 +71,16 @@ public final class EmitterBenchmark {
               + "}";
       BenchmarkWorker.put(worker, "connectors/emitter-bench/config", config);
       awaitOutbox(postgres, db);
+      kafka.createTopic("capacity", 4, 1, logAppendTime);
+      double plain = capacity(postgres, db, plainOutbox(postgres, db));
+      double relayed =
+          capacity(postgres, db, "SELECT pipeline_kafka.produce_message('capacity', ?::bytea)");
+      BenchmarkWorker.put(worker, "connectors/emitter-bench/pause", "");
+      Thread.sleep(2000);
+      double paused =
+          capacity(postgres, db, "SELECT pipeline_kafka.produce_message('capacity', ?::bytea)");
+      BenchmarkWorker.put(worker, "connectors/emitter-bench/resume", "");
+      awaitNothingUnclaimed(postgres, db);
 
       // Steady load: RATE single-row transactions per second, each remembering its xid.
       Map<Long, Long> xidOfMessage = new ConcurrentHashMap<>();
@@ -113,6 +131,19 @@ public final class EmitterBenchmark {
       double drainSeconds = (System.nanoTime() - drainStart) / 1e9;
 
       System.out.println();
+      System.out.printf(
+          Locale.ROOT,
+          "Emitter commit capacity, %d writers of single-message autocommit transactions for %d s"
+              + " each:%n  plain INSERT into an outbox-shaped table %,.0f tx/s | produce_message,"
+              + " relay running %,.0f tx/s (%.2f of plain) | relay paused %,.0f tx/s (%.2f of"
+              + " plain)%n",
+          CAPACITY_WRITERS,
+          CAPACITY_RUN.toSeconds(),
+          plain,
+          relayed,
+          relayed / plain,
+          paused,
+          paused / plain);
       System.out.printf(
           Locale.ROOT,
           "Emitter benchmark: %d single-row transactions at %d/s target (%.0f/s achieved), 4 writers%n",
@@ -189,6 +220,72 @@ public final class EmitterBenchmark {
                   sorted[sorted.length - 1]));
         });
     return out.toString();
+  }
+
+  /**
+   * A table of the outbox's shape, indexes and id sequence (CACHE 1), and the INSERT an application
+   * would run into it: what an outbox costs without our functions and relay.
+   */
+  private static String plainOutbox(PostgresServer postgres, String db) throws Exception {
+    try (Connection c = postgres.connect(db);
+        Statement s = c.createStatement()) {
+      s.execute(
+          "CREATE TABLE plain_outbox (LIKE pipeline_kafka.outbox INCLUDING DEFAULTS"
+              + " INCLUDING CONSTRAINTS INCLUDING INDEXES)");
+      s.execute("CREATE SEQUENCE plain_outbox_id_seq CACHE 1");
+      s.execute("ALTER TABLE plain_outbox ALTER id SET DEFAULT nextval('plain_outbox_id_seq')");
+    }
+    return "INSERT INTO plain_outbox (bucket, topic, key, message) VALUES (0, 'capacity', NULL,"
+        + " ?::bytea)";
+  }
+
+  /** Transactions per second: {@link #CAPACITY_WRITERS} writers running {@code sql} in a loop. */
+  private static double capacity(PostgresServer postgres, String db, String sql) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(CAPACITY_WRITERS);
+    List<Future<Long>> writers = new ArrayList<>();
+    long end = System.nanoTime() + CAPACITY_RUN.toNanos();
+    long start = System.nanoTime();
+    for (int w = 0; w < CAPACITY_WRITERS; w++) {
+      writers.add(
+          pool.submit(
+              () -> {
+                long done = 0;
+                try (Connection c = postgres.connect(db);
+                    PreparedStatement statement = c.prepareStatement(sql)) {
+                  statement.setString(1, PAYLOAD);
+                  while (System.nanoTime() < end) {
+                    statement.execute();
+                    done++;
+                  }
+                }
+                return done;
+              }));
+    }
+    long total = 0;
+    for (Future<Long> writer : writers) {
+      total += writer.get(5, TimeUnit.MINUTES);
+    }
+    pool.shutdown();
+    return total / ((System.nanoTime() - start) / 1e9);
+  }
+
+  private static void awaitNothingUnclaimed(PostgresServer postgres, String db) throws Exception {
+    try (Connection c = postgres.connect(db);
+        Statement s = c.createStatement()) {
+      for (int i = 0; i < 3000; i++) {
+        try (ResultSet rs =
+            s.executeQuery(
+                "SELECT count(*) FROM pipeline_kafka.outbox WHERE relay_batch IS NULL"
+                    + " AND failed_reason IS NULL")) {
+          rs.next();
+          if (rs.getLong(1) == 0) {
+            return;
+          }
+        }
+        Thread.sleep(100);
+      }
+    }
+    throw new IllegalStateException("The relay did not claim the capacity runs' messages");
   }
 
   private static void awaitOutbox(PostgresServer postgres, String db) throws InterruptedException {

@@ -30,6 +30,29 @@ final class OutboxRelay {
   }
 
   /**
+   * Whether any message of the buckets waits to be claimed: one index probe in a read-only
+   * transaction, so a relay that finds nothing writes nothing (a claim draws a batch number and
+   * locks rows, which the application's writers would pay for at every empty look).
+   */
+  boolean hasUnclaimed(Connection connection, List<Integer> buckets) throws SQLException {
+    boolean found;
+    try (PreparedStatement probe =
+        connection.prepareStatement(
+            "SELECT EXISTS (SELECT 1 FROM "
+                + schema
+                + ".outbox WHERE bucket = ANY (?) AND relay_batch IS NULL"
+                + " AND failed_reason IS NULL)")) {
+      probe.setArray(1, connection.createArrayOf("int4", buckets.toArray()));
+      try (ResultSet rs = probe.executeQuery()) {
+        rs.next();
+        found = rs.getBoolean(1);
+      }
+    }
+    connection.commit();
+    return found;
+  }
+
+  /**
    * Claims up to {@code limit} unclaimed messages of the buckets, in id order, for a new relay
    * batch; commits the claim. Messages over {@code maxBytes} are marked failed instead.
    */

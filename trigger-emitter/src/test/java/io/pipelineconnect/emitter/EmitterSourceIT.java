@@ -157,6 +157,7 @@ class EmitterSourceIT {
   void aQuietRelayIsWokenByNotify() throws Exception {
     cluster.kafka().createTopic("woken", 1);
     Map<String, String> props = emitterConfig();
+    props.put("emitter.notify", "true");
     props.put("emitter.poll.interval.ms", "600000");
     startEmitter("emit-woken", props);
     awaitRelaysWaitingForNotify(2);
@@ -173,6 +174,34 @@ class EmitterSourceIT {
       values.add(text(record.value()));
     }
     assertThat(values).hasSize(22).startsWith("first").endsWith("after a pause");
+  }
+
+  /**
+   * By default there is no NOTIFY (it serializes the database's commits) and a quiet relay looks at
+   * the outbox every poll interval with a read-only probe: it claims, drawing a batch number and
+   * locking rows, only what the probe found. Twenty looks at an empty outbox draw no batch number;
+   * a message still arrives, and its claim draws one.
+   */
+  @Test
+  void aQuietRelayLooksWithoutWritingAndStillRelaysPromptly() throws Exception {
+    cluster.kafka().createTopic("probed", 1);
+    Map<String, String> props = emitterConfig();
+    props.put("emitter.poll.interval.ms", "50");
+    startEmitter("emit-probed", props);
+    awaitOutboxInstalled("pipeline_kafka");
+    sql("SELECT pipeline_kafka.produce_message('probed', 'first'::bytea)");
+    assertThat(cluster.kafka().consume(1, 60_000, "probed")).hasSize(1);
+    // Quiet after a second without messages; then 1 s holds some 20 looks by each of the 2 tasks.
+    Thread.sleep(1_500);
+    long batchesBefore = count("SELECT last_value FROM pipeline_kafka.outbox_batch_seq");
+    Thread.sleep(1_000);
+    assertThat(count("SELECT last_value FROM pipeline_kafka.outbox_batch_seq"))
+        .as("relay batches drawn while the outbox was empty")
+        .isEqualTo(batchesBefore);
+    sql("SELECT pipeline_kafka.produce_message('probed', 'second'::bytea)");
+    assertThat(cluster.kafka().consume(2, 60_000, "probed")).hasSize(2);
+    assertThat(count("SELECT last_value FROM pipeline_kafka.outbox_batch_seq"))
+        .isGreaterThan(batchesBefore);
   }
 
   /**

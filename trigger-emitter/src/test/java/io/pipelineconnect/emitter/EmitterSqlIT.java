@@ -18,6 +18,7 @@ import org.apache.kafka.connect.errors.ConnectException;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.postgresql.PGConnection;
 
 /** The installed SQL against a real PostgreSQL: the functions behave as the seed documents. */
 class EmitterSqlIT {
@@ -79,6 +80,31 @@ class EmitterSqlIT {
    * owner, EXECUTE on emit_tuple) and nothing else. The application can send messages, and can
    * neither write the outbox around the functions nor send to a name Kafka would refuse.
    */
+  /** By default produce_message sends no NOTIFY: it would serialize every commit. */
+  @Test
+  void byDefaultAMessageSendsNoNotify() throws SQLException {
+    try (Connection listener = server.connect(db);
+        Statement statement = listener.createStatement()) {
+      statement.execute("LISTEN pipeline_kafka_outbox");
+      sql("SELECT pipeline_kafka.produce_message('t', 'quiet'::bytea)");
+      statement.execute("SELECT 1"); // notifications arrive with the next exchange
+      assertThat(listener.unwrap(PGConnection.class).getNotifications(200)).isNullOrEmpty();
+    }
+    Map<String, String> props = new HashMap<>();
+    props.put("connection.url", server.jdbcUrl(db));
+    props.put("emitter.notify", "true");
+    try (Connection connection = server.connect(db)) {
+      OutboxInstaller.install(connection, new EmitterConfig(props));
+    }
+    try (Connection listener = server.connect(db);
+        Statement statement = listener.createStatement()) {
+      statement.execute("LISTEN pipeline_kafka_outbox");
+      sql("SELECT pipeline_kafka.produce_message('t', 'loud'::bytea)");
+      statement.execute("SELECT 1");
+      assertThat(listener.unwrap(PGConnection.class).getNotifications(2_000)).hasSize(1);
+    }
+  }
+
   @Test
   void anApplicationRoleReachesTheOutboxOnlyThroughTheFunctions() throws SQLException {
     String owner = db + "_emitter";
@@ -125,7 +151,11 @@ class EmitterSqlIT {
             .extracting(e -> ((SQLException) e).getSQLState())
             .isEqualTo("42501");
       }
-      for (String topic : List.of("bad topic", "..", "", "x".repeat(250), "t/../u")) {
+      // The longest legal name and every legal character pass.
+      statement.execute("SELECT secure.produce_message('" + "x".repeat(249) + "', 'x'::bytea)");
+      statement.execute("SELECT secure.produce_message('Az09._-', 'x'::bytea)");
+      for (String topic :
+          List.of("bad topic", "..", ".", "", "x".repeat(250), "t/../u", "tö", "t\nu")) {
         assertThatThrownBy(
                 () ->
                     statement.execute("SELECT secure.produce_message('" + topic + "', 'x'::bytea)"))
@@ -165,7 +195,10 @@ class EmitterSqlIT {
     }
     assertThat(rows)
         .containsExactly(
-            "orders|null|by-function|null", "orders|7|{\"id\":7,\"item\":\"book\"}|null");
+            "orders|null|by-function|null",
+            "orders|7|{\"id\":7,\"item\":\"book\"}|null",
+            "x".repeat(249) + "|null|x|null",
+            "Az09._-|null|x|null");
   }
 
   /**

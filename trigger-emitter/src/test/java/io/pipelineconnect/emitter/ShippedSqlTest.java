@@ -17,7 +17,7 @@ class ShippedSqlTest {
 
   @Test
   void shippedScriptIsTheDefaultRendering() throws IOException {
-    String rendered = OutboxInstaller.render("pipeline_kafka", 16, true, false);
+    String rendered = OutboxInstaller.render("pipeline_kafka", 16, false, false);
     if (Boolean.getBoolean("update.docs")) {
       Files.writeString(SHIPPED, rendered);
     }
