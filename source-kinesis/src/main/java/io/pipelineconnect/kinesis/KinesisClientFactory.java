@@ -86,7 +86,11 @@ final class KinesisClientFactory {
     return builder.build();
   }
 
-  private static AwsCredentialsProvider credentials(KinesisSourceConfig config, Region region) {
+  /**
+   * The credentials every Kinesis call signs with: the configured base credentials, or, with {@code
+   * kinesis.role.arn}, the sessions STS hands out for that role against them.
+   */
+  static AwsCredentialsProvider credentials(KinesisSourceConfig config, Region region) {
     AwsCredentialsProvider base;
     if (config.accessKeyId().isPresent()) {
       base =
@@ -109,15 +113,19 @@ final class KinesisClientFactory {
     if (config.roleArn().isEmpty()) {
       return base;
     }
-    StsClient sts =
+    var sts =
         StsClient.builder()
             .region(region)
             .httpClient(UrlConnectionHttpClient.create())
-            .credentialsProvider(base)
-            .build();
+            .credentialsProvider(base);
+    config.stsUrl().ifPresent(url -> sts.endpointOverride(URI.create(url)));
     return StsAssumeRoleCredentialsProvider.builder()
-        .stsClient(sts)
-        .refreshRequest(r -> r.roleArn(config.roleArn().get()).roleSessionName("pipeline-connect"))
+        .stsClient(sts.build())
+        .refreshRequest(
+            r -> {
+              r.roleArn(config.roleArn().get()).roleSessionName(config.roleSessionName());
+              config.roleExternalId().ifPresent(id -> r.externalId(id.value()));
+            })
         .build();
   }
 
@@ -129,6 +137,17 @@ final class KinesisClientFactory {
                 .credentialsFile()
                 .map(f -> "file " + f + " [" + config.credentialsProfile() + "]")
                 .orElse("the default provider chain");
-    return source + config.roleArn().map(r -> ", assuming " + r).orElse("");
+    return source
+        + config
+            .roleArn()
+            .map(
+                role ->
+                    ", assuming "
+                        + role
+                        + " as session "
+                        + config.roleSessionName()
+                        + (config.roleExternalId().isPresent() ? " with an external id" : "")
+                        + config.stsUrl().map(u -> " through STS at " + u).orElse(""))
+            .orElse("");
   }
 }

@@ -34,6 +34,9 @@ public final class KinesisSourceConfig extends AbstractConfig {
   public static final String ACCESS_KEY_ID = "kinesis.access.key.id";
   public static final String SECRET_ACCESS_KEY = "kinesis.secret.access.key";
   public static final String ROLE_ARN = "kinesis.role.arn";
+  public static final String ROLE_EXTERNAL_ID = "kinesis.role.external.id";
+  public static final String ROLE_SESSION_NAME = "kinesis.role.session.name";
+  public static final String STS_URL = "kinesis.sts.url";
   public static final String CBOR = "kinesis.cbor";
   public static final String STREAM = "kinesis.stream";
   public static final String TOPIC = "topic";
@@ -92,6 +95,9 @@ public final class KinesisSourceConfig extends AbstractConfig {
   private static final Pattern REGION_NAME =
       Pattern.compile("[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\\d{1,2}");
 
+  /** STS's rule for RoleSessionName (AssumeRole API reference). */
+  private static final Pattern SESSION_NAME = Pattern.compile("[\\w+=,.@-]{2,64}");
+
   public static final ConfigDef CONFIG_DEF = configDef();
 
   private final StartPosition startPosition;
@@ -113,6 +119,35 @@ public final class KinesisSourceConfig extends AbstractConfig {
           getString(CREDENTIALS_FILE),
           "Give either a credentials file or static keys, not both");
     }
+    if (getString(ROLE_ARN) == null && getPassword(ROLE_EXTERNAL_ID) != null) {
+      // The value is a shared secret of the role's trust policy: never echo it.
+      throw new ConfigException(
+          ROLE_EXTERNAL_ID,
+          "[hidden]",
+          "An external id is sent only when assuming a role: set kinesis.role.arn too, or unset"
+              + " kinesis.role.external.id");
+    }
+    if (getString(ROLE_ARN) == null && getString(STS_URL) != null) {
+      throw new ConfigException(
+          STS_URL,
+          getString(STS_URL),
+          "STS is called only to assume a role: set kinesis.role.arn too, or unset"
+              + " kinesis.sts.url");
+    }
+  }
+
+  static ConfigDef.Validator sessionName() {
+    return ConfigDef.LambdaValidator.with(
+        (name, value) -> {
+          if (value == null || !SESSION_NAME.matcher(value.toString()).matches()) {
+            throw new ConfigException(
+                name,
+                value,
+                "STS takes a session name of 2 to 64 characters, each a letter, digit or one of"
+                    + " _+=,.@-");
+          }
+        },
+        () -> "2-64 characters from [A-Za-z0-9_+=,.@-]");
   }
 
   static ConfigDef.Validator regionName() {
@@ -227,6 +262,38 @@ public final class KinesisSourceConfig extends AbstractConfig {
             ++order,
             Width.LONG,
             "Role ARN")
+        .define(
+            ROLE_EXTERNAL_ID,
+            Type.PASSWORD,
+            null,
+            Importance.LOW,
+            KinesisSourceDocs.ROLE_EXTERNAL_ID,
+            ENDPOINT_GROUP,
+            ++order,
+            Width.MEDIUM,
+            "Role external id")
+        .define(
+            ROLE_SESSION_NAME,
+            Type.STRING,
+            "pipeline-connect",
+            sessionName(),
+            Importance.LOW,
+            KinesisSourceDocs.ROLE_SESSION_NAME,
+            ENDPOINT_GROUP,
+            ++order,
+            Width.MEDIUM,
+            "Role session name")
+        .define(
+            STS_URL,
+            Type.STRING,
+            null,
+            Validators.optionalHttpUrl(),
+            Importance.LOW,
+            KinesisSourceDocs.STS_URL,
+            ENDPOINT_GROUP,
+            ++order,
+            Width.LONG,
+            "STS endpoint URL")
         .define(
             CBOR,
             Type.BOOLEAN,
@@ -381,6 +448,18 @@ public final class KinesisSourceConfig extends AbstractConfig {
 
   public Optional<String> roleArn() {
     return Optional.ofNullable(getString(ROLE_ARN));
+  }
+
+  public Optional<Password> roleExternalId() {
+    return Optional.ofNullable(getPassword(ROLE_EXTERNAL_ID));
+  }
+
+  public String roleSessionName() {
+    return getString(ROLE_SESSION_NAME);
+  }
+
+  public Optional<String> stsUrl() {
+    return Optional.ofNullable(getString(STS_URL));
   }
 
   public boolean cbor() {

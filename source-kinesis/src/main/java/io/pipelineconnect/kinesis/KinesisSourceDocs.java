@@ -24,7 +24,22 @@ final class KinesisSourceDocs {
   static final String SECRET_ACCESS_KEY = "Static secret access key; never logged.";
 
   static final String ROLE_ARN =
-      "IAM role to assume (through STS) with the credentials above before reading.";
+      "IAM role to assume (through STS) with the credentials above before reading, e.g. a role"
+          + " of the account that owns the stream. The session is renewed before it expires.";
+
+  static final String ROLE_EXTERNAL_ID =
+      "External id to send when assuming kinesis.role.arn, where the role's trust policy asks for"
+          + " one (sts:ExternalId, the usual guard of a role another account assumes); never"
+          + " logged.";
+
+  static final String ROLE_SESSION_NAME =
+      "Session name of the assumed role, as it appears in the stream owner's CloudTrail (2-64"
+          + " characters from A-Z a-z 0-9 _+=,.@-).";
+
+  static final String STS_URL =
+      "Endpoint override for STS when assuming kinesis.role.arn. By default the SDK calls the"
+          + " region's own STS endpoint (sts.<region>.amazonaws.com), not the global one; set it"
+          + " for a VPC endpoint or a FIPS endpoint.";
 
   static final String CBOR =
       "Let the AWS SDK talk CBOR to Kinesis (its default). Turn off only for kinesalite, which"

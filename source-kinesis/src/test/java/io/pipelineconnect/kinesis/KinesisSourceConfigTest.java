@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -59,5 +61,53 @@ class KinesisSourceConfigTest {
                 KinesisSourceConfig.readableFile()
                     .ensureValid("kinesis.credentials.file", dir.toString()))
         .isInstanceOf(ConfigException.class);
+  }
+
+  private static Map<String, String> minimal() {
+    Map<String, String> props = new HashMap<>();
+    props.put("kinesis.stream", "clicks");
+    props.put("topic", "clicks");
+    return props;
+  }
+
+  @Test
+  void anExternalIdWithoutARoleIsRefusedWithoutEchoingIt() {
+    Map<String, String> props = minimal();
+    props.put("kinesis.role.external.id", "s3cret-shared-id");
+    assertThatThrownBy(() -> new KinesisSourceConfig(props))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("kinesis.role.external.id")
+        .hasMessageContaining("kinesis.role.arn")
+        .hasMessageNotContaining("s3cret-shared-id");
+    props.put("kinesis.role.arn", "arn:aws:iam::123456789012:role/reader");
+    assertThatCode(() -> new KinesisSourceConfig(props)).doesNotThrowAnyException();
+  }
+
+  @Test
+  void anStsEndpointWithoutARoleIsRefused() {
+    Map<String, String> props = minimal();
+    props.put("kinesis.sts.url", "http://localhost:1");
+    assertThatThrownBy(() -> new KinesisSourceConfig(props))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("kinesis.sts.url");
+  }
+
+  @Test
+  void sessionNamesFollowStsRules() {
+    for (String name : new String[] {"pipeline-connect", "ab", "a_b+c=d,e.f@g-h", "x".repeat(64)}) {
+      assertThatCode(
+              () ->
+                  KinesisSourceConfig.sessionName().ensureValid("kinesis.role.session.name", name))
+          .as(name)
+          .doesNotThrowAnyException();
+    }
+    for (String name : new String[] {"a", "x".repeat(65), "has space", "slash/no", "tö", ""}) {
+      assertThatThrownBy(
+              () ->
+                  KinesisSourceConfig.sessionName().ensureValid("kinesis.role.session.name", name))
+          .as(name)
+          .isInstanceOf(ConfigException.class)
+          .hasMessageContaining("kinesis.role.session.name");
+    }
   }
 }
