@@ -23,6 +23,7 @@ final class EmitterTaskMetrics implements AutoCloseable {
   static final String FAILED_TOTAL = "messages-failed-total";
   static final String BUCKETS_OWNED = "buckets-owned";
   static final String OLDEST_UNRELAYED_AGE = "oldest-unrelayed-age-ms";
+  static final String OUTBOX_DEPTH = "outbox-depth";
 
   private final TaskMetricRegistry registry;
   private final Sensor relayed;
@@ -57,6 +58,14 @@ final class EmitterTaskMetrics implements AutoCloseable {
                 + " none waits. The figure to alert on: it grows while the task falls behind or"
                 + " owns no bucket."),
         (Gauge<Long>) (metricConfig, now) -> lag.oldestAgeMs());
+    registry.add(
+        registry.name(
+            OUTBOX_DEPTH,
+            "Committed messages of the task's buckets waiting to be relayed, as of the last look"
+                + " (every few seconds), counted up to "
+                + RelayLagWatch.DEPTH_CAP
+                + "."),
+        (Gauge<Long>) (metricConfig, now) -> lag.depth());
   }
 
   /**

@@ -161,6 +161,29 @@ final class OutboxRelay {
   }
 
   /**
+   * How many messages of the buckets wait to be claimed, counted up to {@code cap}: an index scan
+   * that stops there, so a large backlog costs no more than the cap. Read only; commits.
+   */
+  long unclaimedCount(Connection connection, List<Integer> buckets, int cap) throws SQLException {
+    long count;
+    try (PreparedStatement query =
+        connection.prepareStatement(
+            "SELECT count(*) FROM (SELECT 1 FROM "
+                + schema
+                + ".outbox WHERE bucket = ANY (?) AND relay_batch IS NULL AND failed_reason IS NULL"
+                + " LIMIT ?) waiting")) {
+      query.setArray(1, connection.createArrayOf("int4", buckets.toArray()));
+      query.setInt(2, cap);
+      try (ResultSet rs = query.executeQuery()) {
+        rs.next();
+        count = rs.getLong(1);
+      }
+    }
+    connection.commit();
+    return count;
+  }
+
+  /**
    * Settles the bucket's messages at or before the committed position: deletes them, or with a
    * retention marks them relayed and deletes the ones relayed longer ago than that. Returns how
    * many were deleted.

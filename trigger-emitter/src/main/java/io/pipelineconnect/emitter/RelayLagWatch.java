@@ -25,6 +25,9 @@ final class RelayLagWatch {
   /** How often the outbox is asked, at most: one index probe per assigned bucket. */
   static final long CHECK_INTERVAL_MS = 5_000;
 
+  /** The outbox depth is counted up to this many messages: the scan stops there. */
+  static final int DEPTH_CAP = 100_000;
+
   /** While the task stays behind, the warning is repeated this often, not at every check. */
   static final long WARN_REPEAT_MS = 60_000;
 
@@ -40,6 +43,8 @@ final class RelayLagWatch {
 
   /** Read by the metrics reporter's thread. */
   private volatile long oldestAgeMs;
+
+  private volatile long depth;
 
   RelayLagWatch(OutboxRelay relay, BucketLocks buckets, Duration warnAfter) {
     this(relay, buckets, warnAfter, System::currentTimeMillis);
@@ -60,6 +65,14 @@ final class RelayLagWatch {
   /** The age of the oldest unclaimed message of the assigned buckets at the last check; 0: none. */
   long oldestAgeMs() {
     return oldestAgeMs;
+  }
+
+  /**
+   * How many messages of the assigned buckets waited to be claimed at the last check, at most
+   * {@link #DEPTH_CAP}.
+   */
+  long depth() {
+    return depth;
   }
 
   /** Counts what the task handed to Connect, so a warning can tell slow from stalled. */
@@ -83,6 +96,8 @@ final class RelayLagWatch {
         oldestBucket = age.getKey();
       }
     }
+    // The depth first: a reader that sees this look's age then sees its depth too.
+    depth = ages.isEmpty() ? 0 : relay.unclaimedCount(db, buckets.assigned(), DEPTH_CAP);
     oldestAgeMs = oldest;
     long relayed = relayedSinceCheck;
     relayedSinceCheck = 0;

@@ -561,6 +561,12 @@ class EmitterSourceIT {
           .contains("Held: [0] by pid " + zombiePid + " (");
       assertThat(count("SELECT count(*) FROM lagging.outbox WHERE relay_batch IS NULL"))
           .isEqualTo(1);
+      assertThat(
+              (Long)
+                  ManagementFactory.getPlatformMBeanServer()
+                      .getAttribute(task, EmitterTaskMetrics.OUTBOX_DEPTH))
+          .as("the outbox depth, as of the look that saw the lag")
+          .isEqualTo(1);
     }
 
     assertThat(awaitValues("behind")).containsExactly("waiting");
@@ -572,6 +578,11 @@ class EmitterSourceIT {
                         ManagementFactory.getPlatformMBeanServer()
                             .getAttribute(task, EmitterTaskMetrics.OLDEST_UNRELAYED_AGE)
                     == 0);
+    assertThat(
+            (Long)
+                ManagementFactory.getPlatformMBeanServer()
+                    .getAttribute(task, EmitterTaskMetrics.OUTBOX_DEPTH))
+        .isZero();
   }
 
   @Test
