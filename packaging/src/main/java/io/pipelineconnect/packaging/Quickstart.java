@@ -135,6 +135,8 @@ public final class Quickstart {
             .port(CONNECT_REST_PORT)
             .classpath(ConnectRuntimeClasspath.withoutPlugin())
             .pluginPath(pluginDir)
+            // The status view (docs/operations.md): a table of what each connector moves.
+            .property("rest.extension.classes", "io.pipelineconnect.status.StatusRestExtension")
             .start();
     started.push(connect);
     ConnectRest rest = new ConnectRest(connect.restUrl());
@@ -176,6 +178,12 @@ public final class Quickstart {
             + " -U postgres");
     say("  Kafka              " + kafka.bootstrapServers());
     say("  Kinesis            " + kinesalite.endpoint() + "   (stream page_views)");
+    say(
+        "  Status             "
+            + connect.restUrl()
+            + "pipeline-connect/status.html   (in a terminal: watch curl -s "
+            + connect.restUrl()
+            + "pipeline-connect/status.txt)");
     say("  Worker log         " + connect.logFile());
     say("Producing page views: CSV to Kafka topic page_views, JSON to Kinesis stream page_views.");
     say("Press Ctrl-C to stop everything.");
@@ -259,9 +267,7 @@ public final class Quickstart {
       throws Exception {
     JsonNode root = JSON.readTree(example.toFile());
     Map<String, String> config = new HashMap<>();
-    root.get("config")
-        .fields()
-        .forEachRemaining(e -> config.put(e.getKey(), e.getValue().asText()));
+    root.get("config").properties().forEach(e -> config.put(e.getKey(), e.getValue().asText()));
     overrides.forEach((key, value) -> config.computeIfPresent(key, (k, v) -> value));
     rest.putConnector(root.get("name").asText(), config);
     say(

@@ -44,9 +44,7 @@ class ConfigExamplesTest {
     if (file.toString().endsWith(".json")) {
       JsonNode root = new ObjectMapper().readTree(file.toFile());
       assertThat(root.has("name")).as(file + " has a name").isTrue();
-      root.get("config")
-          .fields()
-          .forEachRemaining(e -> config.put(e.getKey(), e.getValue().asText()));
+      root.get("config").properties().forEach(e -> config.put(e.getKey(), e.getValue().asText()));
       config.put("name", root.get("name").asText());
     } else {
       Properties properties = new Properties();

@@ -82,6 +82,27 @@ class PackagedPluginIT {
   }
 
   @Test
+  void libHoldsNoneOfTheWorkersOwnJars() throws IOException {
+    List<String> jars = new ArrayList<>();
+    try (var components = Files.list(pluginPath);
+        var libs = Files.list(components.findFirst().orElseThrow().resolve("lib"))) {
+      libs.forEach(jar -> jars.add(jar.getFileName().toString()));
+    }
+    assertThat(jars)
+        .anyMatch(j -> j.startsWith("postgresql-"))
+        .anyMatch(j -> j.startsWith("status-view-"));
+    // A second copy of the worker's API classes would shadow the worker's own (the plugin
+    // class loader looks in lib/ first), and test-support would ship a broker.
+    assertThat(jars)
+        .noneMatch(j -> j.startsWith("kafka-clients-"))
+        .noneMatch(j -> j.startsWith("connect-"))
+        .noneMatch(j -> j.startsWith("slf4j-"))
+        .noneMatch(j -> j.startsWith("jakarta.ws.rs-api-"))
+        .noneMatch(j -> j.startsWith("test-support-"))
+        .noneMatch(j -> j.startsWith("kafka_"));
+  }
+
+  @Test
   void theWorkerFindsAllThreeConnectorsThroughServiceLoading() {
     List<String> plugins = new ArrayList<>();
     for (JsonNode plugin : rest.get("connector-plugins")) {

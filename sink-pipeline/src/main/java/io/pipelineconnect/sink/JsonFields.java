@@ -114,7 +114,7 @@ final class JsonFields {
       throw new BadRecordException("Expected a JSON object, got " + node.getNodeType());
     }
     Map<String, Object> fields = new LinkedHashMap<>();
-    node.fields().forEachRemaining(e -> fields.put(e.getKey(), e.getValue()));
+    node.properties().forEach(e -> fields.put(e.getKey(), e.getValue()));
     return fields;
   }
 

@@ -49,6 +49,7 @@ public final class Archives {
    * Unpacks a {@code .txz} stream into {@code cacheRoot()/name}, unless a complete unpack is
    * already there. Safe against concurrent JVMs doing the same (a file lock serialises them).
    */
+  @SuppressWarnings("try") // the FileLock is held for the try block's span, never read
   public static Path unpackOnce(String name, StreamSource archive) {
     Path target = cacheRoot().resolve(name);
     Path done = target.resolve(".unpacked");

@@ -1,0 +1,66 @@
+package io.pipelineconnect.status;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/** One connector as the view shows it: Connect's states, and its tasks' figures. */
+record ConnectorStatus(
+    String name, ConnectorKind kind, String state, String workerId, List<Task> tasks) {
+
+  /**
+   * A task: Connect's state and worker, its figures if they could be read, else why not; the first
+   * line of its error if it failed.
+   */
+  record Task(
+      int id,
+      String state,
+      String workerId,
+      Map<String, Double> figures,
+      String unavailable,
+      String error) {}
+
+  Figures figures() {
+    return new Figures(tasks.stream().map(Task::figures).filter(Objects::nonNull).toList());
+  }
+
+  long running() {
+    return tasks.stream().filter(t -> "RUNNING".equals(t.state())).count();
+  }
+
+  /** The JSON answer's shape: Connect's names where Connect has them (worker_id, state). */
+  Map<String, Object> toJson() {
+    Figures figures = figures();
+    Map<String, Object> summary = new LinkedHashMap<>();
+    summary.put("per_second", figures.sum(kind.rateMetric()));
+    summary.put("total", figures.sum(kind.totalMetric()));
+    summary.put("behind", kind.behind(figures));
+    summary.put("trouble", kind.trouble(figures));
+    List<Map<String, Object>> taskList = new ArrayList<>();
+    for (Task task : tasks) {
+      Map<String, Object> t = new LinkedHashMap<>();
+      t.put("id", task.id());
+      t.put("state", task.state());
+      t.put("worker_id", task.workerId());
+      if (task.figures() != null) {
+        t.put("metrics", task.figures());
+      } else {
+        t.put("metrics_unavailable", task.unavailable());
+      }
+      if (task.error() != null) {
+        t.put("error", task.error());
+      }
+      taskList.add(t);
+    }
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("name", name);
+    json.put("kind", kind.label());
+    json.put("state", state);
+    json.put("worker_id", workerId);
+    json.put("summary", summary);
+    json.put("tasks", taskList);
+    return json;
+  }
+}
