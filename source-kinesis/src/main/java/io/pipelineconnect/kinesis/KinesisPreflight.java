@@ -28,7 +28,11 @@ final class KinesisPreflight {
 
   private KinesisPreflight() {}
 
-  static void check(KinesisSourceConfig config, Config result) {
+  /**
+   * @param config a config of one stream
+   * @param streamKey where a finding about the stream goes: the key the user named it under
+   */
+  static void check(KinesisSourceConfig config, String streamKey, Config result) {
     String where =
         "region "
             + config.region()
@@ -38,12 +42,14 @@ final class KinesisPreflight {
     } catch (ResourceNotFoundException e) {
       LiveValidation.addError(
           result,
-          KinesisSourceConfig.STREAM,
+          streamKey,
           "Stream "
               + config.stream()
               + " does not exist in "
               + where
-              + ": create it, or set kinesis.stream and kinesis.region to an existing one");
+              + ": create it, or set "
+              + streamKey
+              + " and kinesis.region to an existing one");
     } catch (AwsServiceException e) {
       String code = e.awsErrorDetails() == null ? "" : e.awsErrorDetails().errorCode();
       String answer =
@@ -66,7 +72,7 @@ final class KinesisPreflight {
       } else {
         LiveValidation.addError(
             result,
-            KinesisSourceConfig.STREAM,
+            streamKey,
             "Kinesis in "
                 + where
                 + " could not describe stream "

@@ -5,6 +5,7 @@ import io.pipelineconnect.common.Validators;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -39,6 +40,7 @@ public final class KinesisSourceConfig extends AbstractConfig {
   public static final String STS_URL = "kinesis.sts.url";
   public static final String CBOR = "kinesis.cbor";
   public static final String STREAM = "kinesis.stream";
+  public static final String STREAMS = "kinesis.streams";
   public static final String TOPIC = "topic";
   public static final String MARKERS_TOPIC = "kinesis.markers.topic";
   public static final String START_OFFSET = "start_offset";
@@ -95,6 +97,12 @@ public final class KinesisSourceConfig extends AbstractConfig {
   private static final Pattern REGION_NAME =
       Pattern.compile("[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\\d{1,2}");
 
+  /** What {@code topic} and {@code kinesis.markers.topic} may hold for the stream's name. */
+  static final String STREAM_PLACEHOLDER = "${stream}";
+
+  /** Kinesis's rule for a stream name (CreateStream API reference). */
+  private static final Pattern STREAM_NAME = Pattern.compile("[a-zA-Z0-9_.-]{1,128}");
+
   /** STS's rule for RoleSessionName (AssumeRole API reference). */
   private static final Pattern SESSION_NAME = Pattern.compile("[\\w+=,.@-]{2,64}");
 
@@ -119,6 +127,20 @@ public final class KinesisSourceConfig extends AbstractConfig {
           getString(CREDENTIALS_FILE),
           "Give either a credentials file or static keys, not both");
     }
+    boolean one = getString(STREAM) != null;
+    boolean several = !getList(STREAMS).isEmpty();
+    if (one == several) {
+      throw new ConfigException(
+          several ? STREAMS : STREAM,
+          several ? getList(STREAMS).toString() : null,
+          several
+              ? "Set kinesis.stream or kinesis.streams, not both"
+              : "Name the stream to read in kinesis.stream, or several in kinesis.streams");
+    }
+    if (several && new java.util.HashSet<>(getList(STREAMS)).size() != getList(STREAMS).size()) {
+      throw new ConfigException(
+          STREAMS, getList(STREAMS).toString(), "A stream is named twice: name each once");
+    }
     if (getString(ROLE_ARN) == null && getPassword(ROLE_EXTERNAL_ID) != null) {
       // The value is a shared secret of the role's trust policy: never echo it.
       throw new ConfigException(
@@ -134,6 +156,28 @@ public final class KinesisSourceConfig extends AbstractConfig {
           "STS is called only to assume a role: set kinesis.role.arn too, or unset"
               + " kinesis.sts.url");
     }
+  }
+
+  /** Unset, or one or more Kinesis stream names (a string or a list). */
+  static ConfigDef.Validator streamNames() {
+    return ConfigDef.LambdaValidator.with(
+        (name, value) -> {
+          if (value == null) {
+            return;
+          }
+          List<?> names = value instanceof List<?> list ? list : List.of(value);
+          for (Object stream : names) {
+            if (!STREAM_NAME.matcher(stream.toString()).matches()) {
+              throw new ConfigException(
+                  name,
+                  value,
+                  "'"
+                      + stream
+                      + "' is not a Kinesis stream name: 1-128 characters from a-z A-Z 0-9 _ . -");
+            }
+          }
+        },
+        () -> "Kinesis stream names: 1-128 characters from a-z A-Z 0-9 _ . -");
   }
 
   static ConfigDef.Validator sessionName() {
@@ -308,14 +352,25 @@ public final class KinesisSourceConfig extends AbstractConfig {
     def.define(
             STREAM,
             Type.STRING,
-            ConfigDef.NO_DEFAULT_VALUE,
-            new ConfigDef.NonEmptyString(),
+            null,
+            streamNames(),
             Importance.HIGH,
             KinesisSourceDocs.STREAM,
             STREAM_GROUP,
             ++order,
             Width.MEDIUM,
             "Kinesis stream")
+        .define(
+            STREAMS,
+            Type.LIST,
+            "",
+            streamNames(),
+            Importance.MEDIUM,
+            KinesisSourceDocs.STREAMS,
+            STREAM_GROUP,
+            ++order,
+            Width.LONG,
+            "Kinesis streams")
         .define(
             TOPIC,
             Type.STRING,
@@ -466,17 +521,51 @@ public final class KinesisSourceConfig extends AbstractConfig {
     return getBoolean(CBOR);
   }
 
+  /**
+   * The stream a task reads: each task config names one (see {@link #forStream}). On a connector
+   * config with {@code kinesis.streams}, null.
+   */
   public String stream() {
     return getString(STREAM);
   }
 
+  /** Every stream the connector reads: {@code kinesis.stream}, or {@code kinesis.streams}. */
+  public List<String> streams() {
+    return stream() != null ? List.of(stream()) : getList(STREAMS);
+  }
+
+  /** The key the user named the streams under: where a finding about one of them belongs. */
+  public String streamsKey() {
+    return stream() != null ? STREAM : STREAMS;
+  }
+
+  /**
+   * The config of one of the streams, as its tasks get it: {@code kinesis.stream} set to it, and
+   * {@code ${stream}} in the topics replaced by its name.
+   */
+  public Map<String, String> forStream(Map<String, String> connectorProps, String stream) {
+    Map<String, String> props = new java.util.HashMap<>(connectorProps);
+    props.remove(STREAMS);
+    props.put(STREAM, stream);
+    props.put(TOPIC, getString(TOPIC).replace(STREAM_PLACEHOLDER, stream));
+    if (getString(MARKERS_TOPIC) != null) {
+      props.put(MARKERS_TOPIC, getString(MARKERS_TOPIC).replace(STREAM_PLACEHOLDER, stream));
+    }
+    return props;
+  }
+
+  /** The topic of this config's stream ({@code ${stream}} replaced where a task config has it). */
   public String topic() {
-    return getString(TOPIC);
+    String topic = getString(TOPIC);
+    return stream() == null ? topic : topic.replace(STREAM_PLACEHOLDER, stream());
   }
 
   public String markersTopic() {
     String markers = getString(MARKERS_TOPIC);
-    return markers == null ? topic() + ".kinesis-markers" : markers;
+    if (markers == null) {
+      return topic() + ".kinesis-markers";
+    }
+    return stream() == null ? markers : markers.replace(STREAM_PLACEHOLDER, stream());
   }
 
   public StartPosition startPosition() {

@@ -5,17 +5,16 @@ import io.pipelineconnect.common.LiveValidation;
 import io.pipelineconnect.common.Version;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.config.Config;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.connect.connector.Task;
+import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.source.ExactlyOnceSupport;
 import org.apache.kafka.connect.source.SourceConnector;
 import org.apache.kafka.connect.util.ConnectorUtils;
@@ -24,12 +23,13 @@ import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
 
 /**
- * pipeline_kinesis as a Kafka Connect source: reads a Kinesis data stream into a Kafka topic.
+ * pipeline_kinesis as a Kafka Connect source: reads Kinesis data streams into Kafka topics.
  *
- * <p>The connector lists the stream's shards, groups them into families (parents with their
- * children) and spreads the families over the tasks; a background monitor lists them again and asks
- * Connect to reconfigure the tasks when a split or merge changed them, and again once the saved
- * positions show a parent read to SHARD_END: its children then part and spread over the tasks.
+ * <p>The connector lists each stream's shards, groups them into families (parents with their
+ * children) and spreads the families over the tasks, each task reading one stream; a background
+ * monitor lists them again and asks Connect to reconfigure the tasks when a split or merge changed
+ * them, and again once the saved positions show a parent read to SHARD_END: its children then part
+ * and spread over the tasks.
  */
 public class KinesisSourceConnector extends SourceConnector {
   private static final Logger log = LoggerFactory.getLogger(KinesisSourceConnector.class);
@@ -38,10 +38,7 @@ public class KinesisSourceConnector extends SourceConnector {
   private KinesisSourceConfig config;
   private KinesisClient kinesis;
   private ScheduledExecutorService monitor;
-  private volatile List<ShardInfo> shards = List.of();
-  // Shards whose SHARD_END is saved: left out of the families (see ShardLineage).
-  private volatile Set<String> ended = Set.of();
-  private Long streamCreatedMs;
+  private List<StreamWatch> streams = List.of();
 
   @Override
   public String version() {
@@ -53,20 +50,16 @@ public class KinesisSourceConnector extends SourceConnector {
     this.props = Map.copyOf(props);
     this.config = new KinesisSourceConfig(props);
     this.kinesis = KinesisClientFactory.create(config);
-    this.shards = ShardLister.list(kinesis, config.stream());
-    this.streamCreatedMs = ShardLister.createdAt(kinesis, config.stream());
-    this.ended = endedAmong(shards, Set.of());
-    log.info(
-        "Kinesis stream {} has {} shards (stream created {})",
-        config.stream(),
-        shards.size(),
-        streamCreatedMs == null
-            ? "at an unknown time"
-            : java.time.Instant.ofEpochMilli(streamCreatedMs));
+    List<StreamWatch> watches = new ArrayList<>();
+    for (String stream : config.streams()) {
+      watches.add(new StreamWatch(stream, kinesis, context().offsetStorageReader()));
+    }
+    this.streams = List.copyOf(watches);
     monitor =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
-              Thread thread = new Thread(r, "kinesis-shard-monitor-" + config.stream());
+              Thread thread =
+                  new Thread(r, "kinesis-shard-monitor-" + String.join(",", config.streams()));
               thread.setDaemon(true);
               return thread;
             });
@@ -76,74 +69,24 @@ public class KinesisSourceConnector extends SourceConnector {
 
   /** Notices splits, merges and closed shards, and asks Connect to hand out the new lineage. */
   private void checkShards() {
-    try {
-      List<ShardInfo> current = ShardLister.list(kinesis, config.stream());
-      Long created = ShardLister.createdAt(kinesis, config.stream());
-      if (created != null && streamCreatedMs != null && !created.equals(streamCreatedMs)) {
-        // Deleted and created again while read: the tasks' positions belong to the old stream.
-        failed(
-            new org.apache.kafka.connect.errors.ConnectException(
-                SavedPositions.recreatedMessage(config.stream(), streamCreatedMs, created)));
+    boolean changed = false;
+    for (StreamWatch stream : streams) {
+      try {
+        changed |= stream.changed();
+      } catch (ConnectException failure) {
+        // A stream recreated or gone: the connector fails, once.
+        log.warn("Kinesis stream {}: {}", stream.stream(), failure.getMessage());
+        context.raiseError(failure);
+        monitor.shutdown();
         return;
-      }
-      Set<String> currentEnded = endedAmong(current, ended);
-      boolean reshard = !new HashSet<>(current).equals(new HashSet<>(shards));
-      boolean newlyEnded = !currentEnded.equals(ended);
-      if (reshard) {
-        log.info(
-            "Shards of {} changed ({} -> {}); reconfiguring tasks",
-            config.stream(),
-            shards.size(),
-            current.size());
-      }
-      if (newlyEnded) {
-        Set<String> added = new TreeSet<>(currentEnded);
-        added.removeAll(ended);
-        log.info(
-            "Shards {} of {} were read to their end; their children now part and spread over the"
-                + " tasks",
-            added,
-            config.stream());
-      }
-      shards = current;
-      ended = currentEnded;
-      if (reshard || newlyEnded) {
-        context.requestTaskReconfiguration();
-      }
-    } catch (RuntimeException e) {
-      // Transient listing failures are retried on the next run; a vanished stream surfaces.
-      log.warn("Could not list the shards of {}: {}", config.stream(), e.getMessage());
-      if (e instanceof org.apache.kafka.connect.errors.ConnectException failure) {
-        failed(failure);
+      } catch (RuntimeException e) {
+        // Transient listing failures are retried on the next run.
+        log.warn("Could not list the shards of {}: {}", stream.stream(), e.getMessage());
       }
     }
-  }
-
-  /**
-   * The closed shards whose saved position is SHARD_END; the previous answer where the offsets
-   * cannot be read now (a shard once ended stays ended, so a stale answer only delays spreading).
-   */
-  private Set<String> endedAmong(List<ShardInfo> listed, Set<String> previous) {
-    List<String> closed = listed.stream().filter(ShardInfo::closed).map(ShardInfo::id).toList();
-    if (closed.isEmpty()) {
-      return Set.of();
+    if (changed) {
+      context.requestTaskReconfiguration();
     }
-    try {
-      return new SavedPositions(context().offsetStorageReader(), config.stream(), streamCreatedMs)
-          .ended(closed);
-    } catch (RuntimeException e) {
-      log.warn(
-          "Could not read the saved positions of {}'s closed shards: {}",
-          config.stream(),
-          e.getMessage());
-      return previous;
-    }
-  }
-
-  /** Fails the connector, once: the monitor stops until a restart starts the connector again. */
-  private void failed(org.apache.kafka.connect.errors.ConnectException failure) {
-    context.raiseError(failure);
-    monitor.shutdown();
   }
 
   @Override
@@ -153,33 +96,58 @@ public class KinesisSourceConnector extends SourceConnector {
 
   @Override
   public List<Map<String, String>> taskConfigs(int maxTasks) {
-    List<List<ShardInfo>> families = ShardLineage.families(shards, ended);
+    Map<String, List<List<ShardInfo>>> families = new LinkedHashMap<>();
+    streams.forEach(stream -> families.put(stream.stream(), stream.families()));
+    Map<String, Integer> shares = tasksPerStream(families, maxTasks);
     List<Map<String, String>> configs = new ArrayList<>();
-    if (families.isEmpty()) {
-      Map<String, String> task = new HashMap<>(props);
-      task.put(KinesisSourceConfig.TASK_SHARDS, "");
-      putStreamCreated(task);
-      task.put(KinesisSourceConfig.TASK_INDEX, "0");
-      configs.add(task);
-      return configs;
-    }
-    for (List<List<ShardInfo>> group :
-        ConnectorUtils.groupPartitions(families, Math.min(maxTasks, families.size()))) {
-      List<ShardInfo> taskShards = new ArrayList<>();
-      group.forEach(taskShards::addAll);
-      Map<String, String> task = new HashMap<>(props);
-      task.put(KinesisSourceConfig.TASK_SHARDS, ShardInfo.encodeAll(taskShards));
-      putStreamCreated(task);
-      task.put(KinesisSourceConfig.TASK_INDEX, String.valueOf(configs.size()));
-      configs.add(task);
+    for (StreamWatch stream : streams) {
+      Map<String, String> streamProps = config.forStream(props, stream.stream());
+      if (stream.createdMs() != null) {
+        streamProps.put(KinesisSourceConfig.TASK_STREAM_CREATED, stream.createdMs().toString());
+      }
+      List<List<ShardInfo>> streamFamilies = families.get(stream.stream());
+      List<List<List<ShardInfo>>> groups =
+          streamFamilies.isEmpty()
+              ? List.of(List.of())
+              : ConnectorUtils.groupPartitions(
+                  streamFamilies, Math.min(shares.get(stream.stream()), streamFamilies.size()));
+      for (List<List<ShardInfo>> group : groups) {
+        List<ShardInfo> taskShards = new ArrayList<>();
+        group.forEach(taskShards::addAll);
+        Map<String, String> task = new HashMap<>(streamProps);
+        task.put(KinesisSourceConfig.TASK_SHARDS, ShardInfo.encodeAll(taskShards));
+        task.put(KinesisSourceConfig.TASK_INDEX, String.valueOf(configs.size()));
+        configs.add(task);
+      }
     }
     return configs;
   }
 
-  private void putStreamCreated(Map<String, String> task) {
-    if (streamCreatedMs != null) {
-      task.put(KinesisSourceConfig.TASK_STREAM_CREATED, streamCreatedMs.toString());
+  /**
+   * How many of {@code maxTasks} tasks each stream gets: one each, then one at a time to the stream
+   * with the most families per task, never more than it has families. Needs at least one task per
+   * stream (validation says so on tasks.max).
+   */
+  static Map<String, Integer> tasksPerStream(
+      Map<String, List<List<ShardInfo>>> families, int maxTasks) {
+    Map<String, Integer> shares = new LinkedHashMap<>();
+    families.keySet().forEach(stream -> shares.put(stream, 1));
+    for (int left = maxTasks - families.size(); left > 0; left--) {
+      String most = null;
+      double mostPerTask = 1;
+      for (Map.Entry<String, Integer> share : shares.entrySet()) {
+        double perTask = families.get(share.getKey()).size() / (double) share.getValue();
+        if (perTask > mostPerTask) {
+          most = share.getKey();
+          mostPerTask = perTask;
+        }
+      }
+      if (most == null) {
+        break; // every stream has a task per family
+      }
+      shares.merge(most, 1, Integer::sum);
     }
+    return shares;
   }
 
   @Override
@@ -210,7 +178,25 @@ public class KinesisSourceConnector extends SourceConnector {
             KinesisSourceConfig::new,
             KinesisSourceConfig.STREAM);
     if (LiveValidation.noErrors(result)) {
-      KinesisPreflight.check(new KinesisSourceConfig(connectorConfigs), result);
+      KinesisSourceConfig parsed = new KinesisSourceConfig(connectorConfigs);
+      String tasksMax = connectorConfigs.get("tasks.max");
+      int streamCount = parsed.streams().size();
+      if (tasksMax != null
+          && tasksMax.strip().matches("\\d+")
+          && Integer.parseInt(tasksMax.strip()) < streamCount) {
+        LiveValidation.addError(
+            result,
+            "tasks.max",
+            "Each task reads one stream: set tasks.max to at least "
+                + streamCount
+                + ", the number of streams in kinesis.streams");
+      }
+      for (String stream : parsed.streams()) {
+        KinesisPreflight.check(
+            new KinesisSourceConfig(parsed.forStream(connectorConfigs, stream)),
+            parsed.streamsKey(),
+            result);
+      }
     }
     return result;
   }
@@ -231,17 +217,17 @@ public class KinesisSourceConnector extends SourceConnector {
       if (partition == null
           || partition.size() != 2
           || !(partition.get(ShardPosition.SHARD) instanceof String)
-          || !config.stream().equals(partition.get(ShardPosition.STREAM))) {
-        throw new org.apache.kafka.connect.errors.ConnectException(
+          || !config.streams().contains(partition.get(ShardPosition.STREAM))) {
+        throw new ConnectException(
             "Partition "
                 + partition
                 + " is not one of this connector's: give {\"stream\": \""
-                + config.stream()
+                + String.join("\" or \"", config.streams())
                 + "\", \"shard\": \"shardId-...\"}, as GET /connectors/<name>/offsets shows");
       }
       String problem = ShardPosition.offsetProblem(entry.getValue());
       if (problem != null) {
-        throw new org.apache.kafka.connect.errors.ConnectException(
+        throw new ConnectException(
             "Offset "
                 + entry.getValue()
                 + " for shard "

@@ -45,10 +45,20 @@ final class KinesisSourceDocs {
       "Let the AWS SDK talk CBOR to Kinesis (its default). Turn off only for kinesalite, which"
           + " misreads CBOR timestamps; this sets the JVM-wide system property aws.cborEnabled.";
 
-  static final String STREAM = "Name of the Kinesis data stream to read (consume_begin's stream).";
+  static final String STREAM =
+      "Name of the Kinesis data stream to read (consume_begin's stream); or name several in"
+          + " kinesis.streams.";
+
+  static final String STREAMS =
+      "Several Kinesis data streams to read, comma-separated, instead of kinesis.stream. Each is"
+          + " read into topic with ${stream} replaced by its name (without ${stream}, all into one"
+          + " topic; per-key order still holds, since keys are ordered per shard). Each task reads"
+          + " one stream, so tasks.max must be at least the number of streams; the rest of the"
+          + " tasks go to the streams with the most shards.";
 
   static final String TOPIC =
-      "Kafka topic the records go to (the sink then copies it into consume_begin's relation).";
+      "Kafka topic the records go to (the sink then copies it into consume_begin's relation);"
+          + " ${stream} in it is replaced by the stream's name.";
 
   static final String MARKERS_TOPIC =
       "Topic for marker records that carry positions no data record carries (a resolved LATEST"

@@ -1,5 +1,6 @@
 package io.pipelineconnect.kinesis;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -109,5 +110,53 @@ class KinesisSourceConfigTest {
           .isInstanceOf(ConfigException.class)
           .hasMessageContaining("kinesis.role.session.name");
     }
+  }
+
+  @Test
+  void exactlyOneOfStreamAndStreamsIsNamed() {
+    Map<String, String> props = minimal();
+    props.remove("kinesis.stream");
+    assertThatThrownBy(() -> new KinesisSourceConfig(props))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("kinesis.stream")
+        .hasMessageContaining("kinesis.streams");
+    props.put("kinesis.streams", "a,b");
+    assertThatCode(() -> new KinesisSourceConfig(props)).doesNotThrowAnyException();
+    props.put("kinesis.stream", "c");
+    assertThatThrownBy(() -> new KinesisSourceConfig(props))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("not both");
+    props.remove("kinesis.stream");
+    props.put("kinesis.streams", "a,b,a");
+    assertThatThrownBy(() -> new KinesisSourceConfig(props))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("named twice");
+    props.put("kinesis.streams", "a,no/slash");
+    assertThatThrownBy(() -> new KinesisSourceConfig(props))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("'no/slash' is not a Kinesis stream name");
+  }
+
+  @Test
+  void eachStreamsConfigNamesItAndFillsTheTopicTemplates() {
+    Map<String, String> props = minimal();
+    props.remove("kinesis.stream");
+    props.put("kinesis.streams", "eu,us");
+    props.put("topic", "clicks.${stream}");
+    props.put("kinesis.markers.topic", "marks.${stream}");
+    KinesisSourceConfig connector = new KinesisSourceConfig(props);
+    assertThat(connector.streams()).containsExactly("eu", "us");
+    assertThat(connector.streamsKey()).isEqualTo("kinesis.streams");
+
+    KinesisSourceConfig us = new KinesisSourceConfig(connector.forStream(props, "us"));
+    assertThat(us.stream()).isEqualTo("us");
+    assertThat(us.streams()).containsExactly("us");
+    assertThat(us.topic()).isEqualTo("clicks.us");
+    assertThat(us.markersTopic()).isEqualTo("marks.us");
+
+    props.remove("kinesis.markers.topic");
+    KinesisSourceConfig eu =
+        new KinesisSourceConfig(new KinesisSourceConfig(props).forStream(props, "eu"));
+    assertThat(eu.markersTopic()).isEqualTo("clicks.eu.kinesis-markers");
   }
 }

@@ -380,6 +380,65 @@ class KinesisSourceIT {
             });
   }
 
+  /**
+   * One connector reads two streams, each into its own topic from the {@code ${stream}} template,
+   * each task one stream: the stream with more shards gets the spare task. Every record lands in
+   * its stream's topic, in per-key order, and the REST offsets show both streams' shards.
+   */
+  @Test
+  void severalStreamsEachGoToTheirOwnTopicAndShareTheTasks() throws Exception {
+    createStream("clicks-eu", 2);
+    createStream("clicks-us", 1);
+    Map<String, String> props = sourceConfig("unused", "clicks.${stream}", "-2");
+    props.remove("kinesis.stream");
+    props.put("kinesis.streams", "clicks-eu,clicks-us");
+    props.put("tasks.max", "3");
+    props.put("name", "kinesis-two-streams");
+    assertThat(kinesisErrors(props)).isEmpty();
+    props.put("tasks.max", "1");
+    assertThat(kinesisErrors(props)).containsOnlyKeys("tasks.max");
+    assertThat(kinesisErrors(props).get("tasks.max")).contains("at least 2");
+    props.put("tasks.max", "3");
+    props.remove("name");
+
+    cluster.connect().configureConnector("kinesis-two-streams", props);
+    put("clicks-eu", 0, 3000, 60);
+    put("clicks-us", 10_000, 11_000, 20);
+    awaitRecords("clicks.clicks-eu", 3000);
+    awaitRecords("clicks.clicks-us", 1000);
+
+    List<ConsumerRecord<byte[], byte[]>> eu = all("clicks.clicks-eu");
+    List<ConsumerRecord<byte[], byte[]>> us = all("clicks.clicks-us");
+    assertThat(eu)
+        .hasSize(3000)
+        .allSatisfy(r -> assertThat(header(r, "kinesis.stream")).isEqualTo("clicks-eu"));
+    assertThat(us)
+        .hasSize(1000)
+        .allSatisfy(r -> assertThat(header(r, "kinesis.stream")).isEqualTo("clicks-us"));
+    assertPerKeyOrder(eu);
+    assertPerKeyOrder(us);
+    assertThat(
+            cluster.connect().taskConfigs("kinesis-two-streams").stream()
+                .map(
+                    t ->
+                        t.config().get("kinesis.stream")
+                            + ":"
+                            + ShardInfo.decodeAll(t.config().get(KinesisSourceConfig.TASK_SHARDS))
+                                .size())
+                .sorted()
+                .toList())
+        .containsExactly("clicks-eu:1", "clicks-eu:1", "clicks-us:1");
+    Awaitility.await("both streams' positions saved")
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThat(
+                        cluster.connect().connectorOffsets("kinesis-two-streams").offsets().stream()
+                            .map(o -> String.valueOf(o.partition().get("stream")))
+                            .collect(Collectors.toSet()))
+                    .containsExactlyInAnyOrder("clicks-eu", "clicks-us"));
+  }
+
   private void awaitRecords(String topic, int count) {
     Awaitility.await(count + " records in " + topic)
         .atMost(Duration.ofMinutes(2))
