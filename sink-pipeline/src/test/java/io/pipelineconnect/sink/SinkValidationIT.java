@@ -9,8 +9,10 @@ import io.pipelineconnect.testsupport.ConnectClusterExtension;
 import io.pipelineconnect.testsupport.KafkaConnectCluster;
 import io.pipelineconnect.testsupport.PostgresExtension;
 import io.pipelineconnect.testsupport.PostgresServer;
+import java.time.Duration;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -98,6 +100,34 @@ class SinkValidationIT {
     Map<String, String> errors = errors(props);
     assertThat(errors).containsOnlyKeys("connection.user");
     assertThat(errors.get("connection.user")).contains("nobody_" + db, "set connection.user");
+  }
+
+  @Test
+  void aWrongPasswordIsNamedOnThePasswordAndNeverEchoed() throws Exception {
+    String role = "pw_" + db;
+    execute(
+        server,
+        db,
+        "CREATE ROLE " + role + " LOGIN PASSWORD 'the-right-one'",
+        "CREATE TABLE guarded (url text)",
+        "GRANT INSERT ON guarded TO " + role,
+        "CREATE SCHEMA pipeline_connect AUTHORIZATION " + role);
+    server.requirePassword(role);
+    Map<String, String> props = sinkConfig(cluster, server, db, "x-in", "guarded");
+    props.put("connection.user", role);
+    props.put("connection.password", "a-wrong-one");
+    // The reload is asynchronous: wait until the server asks this role for its password.
+    Awaitility.await("the server asks " + role + " for a password")
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> errors(props).containsKey("connection.password"));
+    Map<String, String> errors = errors(props);
+    assertThat(errors).containsOnlyKeys("connection.password");
+    assertThat(errors.get("connection.password"))
+        .contains("refused the password of " + role, "set connection.password")
+        .doesNotContain("a-wrong-one");
+
+    props.put("connection.password", "the-right-one");
+    assertThat(errors(props)).isEmpty();
   }
 
   @Test

@@ -155,6 +155,29 @@ public final class PostgresServer implements AutoCloseable {
     return DriverManager.getConnection(jdbcUrl(database), role, "");
   }
 
+  /**
+   * Makes this role give its password over TCP (scram-sha-256), where every other role keeps trust
+   * authentication: a rule put before initdb's trust rules, then a configuration reload. Rules are
+   * read per connection, so the next login of the role is asked for its password.
+   */
+  public void requirePassword(String role) {
+    Path hba = dataDir.resolve("pg_hba.conf");
+    try {
+      List<String> lines = new ArrayList<>();
+      lines.add("host all " + role + " 127.0.0.1/32 scram-sha-256");
+      lines.addAll(Files.readAllLines(hba));
+      Files.write(hba, lines);
+      try (Connection admin = connect("postgres");
+          Statement statement = admin.createStatement()) {
+        statement.execute("SELECT pg_reload_conf()");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("Could not change " + hba, e);
+    } catch (SQLException e) {
+      throw new IllegalStateException("Could not reload the configuration", e);
+    }
+  }
+
   /** A new connection, as the superuser, to a database on this server. */
   public Connection connect(String database) throws SQLException {
     return DriverManager.getConnection(jdbcUrl(database), SUPERUSER, "");
