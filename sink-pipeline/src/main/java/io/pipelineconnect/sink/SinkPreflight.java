@@ -55,23 +55,47 @@ final class SinkPreflight {
       throws SQLException {
     RelationName table = config.offsetsTable();
     String schema = table.schema().orElse("public");
+    String user = config.connection().user();
+    String fix =
+        ": as a DBA, CREATE SCHEMA "
+            + schema
+            + " AUTHORIZATION "
+            + user
+            + ", or create the table and grant SELECT, INSERT, UPDATE, DELETE on it (see"
+            + " config-examples/roles.sql)";
     String problem;
+    // From the catalogs, which every role may read: looking the table up by name (to_regclass)
+    // in a schema the role may not use fails instead of answering.
     try (PreparedStatement query =
         db.prepareStatement(
-            "SELECT to_regclass(?) IS NOT NULL,"
-                + " (SELECT has_schema_privilege(n.oid, 'CREATE') FROM pg_namespace n"
-                + " WHERE n.nspname = ?),"
-                + " has_database_privilege(current_database(), 'CREATE')")) {
-      query.setString(1, table.quoted());
+            "SELECT n.oid IS NOT NULL, has_schema_privilege(n.oid, 'USAGE'),"
+                + " has_schema_privilege(n.oid, 'CREATE'),"
+                + " has_database_privilege(current_database(), 'CREATE'),"
+                + " EXISTS (SELECT 1 FROM pg_class c WHERE c.relnamespace = n.oid"
+                + " AND c.relname = ?)"
+                + " FROM (SELECT 1) one LEFT JOIN pg_namespace n ON n.nspname = ?")) {
+      query.setString(1, table.name());
       query.setString(2, schema);
       try (ResultSet rs = query.executeQuery()) {
         rs.next();
-        if (rs.getBoolean(1)) {
+        boolean schemaExists = rs.getBoolean(1);
+        if (schemaExists && !rs.getBoolean(2)) {
+          problem = "may not use schema " + schema;
+          fix =
+              ": as a DBA, GRANT USAGE ON SCHEMA "
+                  + schema
+                  + " TO "
+                  + user
+                  + (rs.getBoolean(5)
+                      ? " and GRANT SELECT, INSERT, UPDATE, DELETE ON " + table + " TO " + user
+                      : " and GRANT CREATE ON SCHEMA " + schema + " TO " + user)
+                  + " (see config-examples/roles.sql)";
+        } else if (rs.getBoolean(5)) {
           problem = missingTableRights(db, table);
-        } else if (rs.getObject(2) != null) {
-          problem = rs.getBoolean(2) ? null : "may not create it in schema " + schema;
+        } else if (schemaExists) {
+          problem = rs.getBoolean(3) ? null : "may not create it in schema " + schema;
         } else {
-          problem = rs.getBoolean(3) ? null : "may not create its schema " + schema;
+          problem = rs.getBoolean(4) ? null : "may not create its schema " + schema;
         }
       }
     }
@@ -79,17 +103,7 @@ final class SinkPreflight {
       LiveValidation.addError(
           result,
           PipelineSinkConfig.OFFSETS_TABLE,
-          config.connection().user()
-              + " "
-              + problem
-              + ", and the sink keeps its offsets in "
-              + table
-              + ": as a DBA, CREATE SCHEMA "
-              + schema
-              + " AUTHORIZATION "
-              + config.connection().user()
-              + ", or create the table and grant SELECT, INSERT, UPDATE, DELETE on it (see"
-              + " config-examples/roles.sql)");
+          user + " " + problem + ", and the sink keeps its offsets in " + table + fix);
     }
   }
 

@@ -102,6 +102,39 @@ class SinkValidationIT {
     assertThat(errors.get("connection.user")).contains("nobody_" + db, "set connection.user");
   }
 
+  /**
+   * The offsets schema exists (another sink made it) and the role may not use it: named on
+   * offsets.table with the grants, not as a database failure on connection.url (seen on the
+   * quickstart's database before the lookup went through the catalogs).
+   */
+  @Test
+  void anOffsetsSchemaTheRoleMayNotUseIsNamedWithTheGrant() throws Exception {
+    String role = "outsider_" + db;
+    execute(
+        server,
+        db,
+        "CREATE ROLE " + role + " LOGIN",
+        "CREATE SCHEMA pipeline_connect",
+        "CREATE TABLE pipeline_connect.sink_offsets (n int)",
+        "CREATE TABLE open_target (url text)",
+        "GRANT INSERT ON open_target TO " + role);
+    Map<String, String> props = sinkConfig(cluster, server, db, "x-in", "open_target");
+    props.put("connection.user", role);
+    Map<String, String> errors = errors(props);
+    assertThat(errors).containsOnlyKeys("offsets.table");
+    assertThat(errors.get("offsets.table"))
+        .contains(role + " may not use schema pipeline_connect")
+        .contains("GRANT USAGE ON SCHEMA pipeline_connect TO " + role)
+        .contains("GRANT SELECT, INSERT, UPDATE, DELETE ON \"pipeline_connect\".\"sink_offsets\"");
+
+    execute(
+        server,
+        db,
+        "GRANT USAGE ON SCHEMA pipeline_connect TO " + role,
+        "GRANT SELECT, INSERT, UPDATE, DELETE ON pipeline_connect.sink_offsets TO " + role);
+    assertThat(errors(props)).isEmpty();
+  }
+
   @Test
   void aWrongPasswordIsNamedOnThePasswordAndNeverEchoed() throws Exception {
     String role = "pw_" + db;
