@@ -309,6 +309,9 @@ public final class Quickstart {
 
   private void stopAll() {
     stopping = true;
+    // Whoever stops us (Ctrl-C reaches Maven too, or Maven is gone), Maven no longer relays what
+    // this process prints, or soon will not: say it on the terminal itself, where the user looks.
+    QuickstartLifecycle.terminal().ifPresent(System::setOut);
     say("\nStopping ...");
     // Kafka's test kit deletes its data directory from a shutdown hook of its own, racing the
     // broker's orderly stop; what the broker says about that is noise.

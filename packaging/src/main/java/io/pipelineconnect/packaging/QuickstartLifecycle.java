@@ -56,7 +56,7 @@ final class QuickstartLifecycle {
   }
 
   /** The controlling terminal, where the user still looks, if this process has one. */
-  private static Optional<PrintStream> terminal() {
+  static Optional<PrintStream> terminal() {
     try {
       return Optional.of(
           new PrintStream(
