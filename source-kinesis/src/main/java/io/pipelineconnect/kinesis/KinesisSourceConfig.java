@@ -5,6 +5,8 @@ import io.pipelineconnect.common.Validators;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -137,7 +139,7 @@ public final class KinesisSourceConfig extends AbstractConfig {
               ? "Set kinesis.stream or kinesis.streams, not both"
               : "Name the stream to read in kinesis.stream, or several in kinesis.streams");
     }
-    if (several && new java.util.HashSet<>(getList(STREAMS)).size() != getList(STREAMS).size()) {
+    if (several && new HashSet<>(getList(STREAMS)).size() != getList(STREAMS).size()) {
       throw new ConfigException(
           STREAMS, getList(STREAMS).toString(), "A stream is named twice: name each once");
     }
@@ -543,8 +545,8 @@ public final class KinesisSourceConfig extends AbstractConfig {
    * The config of one of the streams, as its tasks get it: {@code kinesis.stream} set to it, and
    * {@code ${stream}} in the topics replaced by its name.
    */
-  public Map<String, String> forStream(Map<String, String> connectorProps, String stream) {
-    Map<String, String> props = new java.util.HashMap<>(connectorProps);
+  public Map<String, String> forStream(String stream) {
+    Map<String, String> props = new HashMap<>(originalsStrings());
     props.remove(STREAMS);
     props.put(STREAM, stream);
     props.put(TOPIC, getString(TOPIC).replace(STREAM_PLACEHOLDER, stream));

@@ -34,7 +34,6 @@ import software.amazon.awssdk.services.kinesis.KinesisClient;
 public class KinesisSourceConnector extends SourceConnector {
   private static final Logger log = LoggerFactory.getLogger(KinesisSourceConnector.class);
 
-  private Map<String, String> props;
   private KinesisSourceConfig config;
   private KinesisClient kinesis;
   private ScheduledExecutorService monitor;
@@ -47,7 +46,6 @@ public class KinesisSourceConnector extends SourceConnector {
 
   @Override
   public void start(Map<String, String> props) {
-    this.props = Map.copyOf(props);
     this.config = new KinesisSourceConfig(props);
     this.kinesis = KinesisClientFactory.create(config);
     List<StreamWatch> watches = new ArrayList<>();
@@ -101,7 +99,7 @@ public class KinesisSourceConnector extends SourceConnector {
     Map<String, Integer> shares = tasksPerStream(families, maxTasks);
     List<Map<String, String>> configs = new ArrayList<>();
     for (StreamWatch stream : streams) {
-      Map<String, String> streamProps = config.forStream(props, stream.stream());
+      Map<String, String> streamProps = config.forStream(stream.stream());
       if (stream.createdMs() != null) {
         streamProps.put(KinesisSourceConfig.TASK_STREAM_CREATED, stream.createdMs().toString());
       }
@@ -193,9 +191,7 @@ public class KinesisSourceConnector extends SourceConnector {
       }
       for (String stream : parsed.streams()) {
         KinesisPreflight.check(
-            new KinesisSourceConfig(parsed.forStream(connectorConfigs, stream)),
-            parsed.streamsKey(),
-            result);
+            new KinesisSourceConfig(parsed.forStream(stream)), parsed.streamsKey(), result);
       }
     }
     return result;

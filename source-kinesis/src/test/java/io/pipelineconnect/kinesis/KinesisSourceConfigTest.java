@@ -148,7 +148,7 @@ class KinesisSourceConfigTest {
     assertThat(connector.streams()).containsExactly("eu", "us");
     assertThat(connector.streamsKey()).isEqualTo("kinesis.streams");
 
-    KinesisSourceConfig us = new KinesisSourceConfig(connector.forStream(props, "us"));
+    KinesisSourceConfig us = new KinesisSourceConfig(connector.forStream("us"));
     assertThat(us.stream()).isEqualTo("us");
     assertThat(us.streams()).containsExactly("us");
     assertThat(us.topic()).isEqualTo("clicks.us");
@@ -156,7 +156,7 @@ class KinesisSourceConfigTest {
 
     props.remove("kinesis.markers.topic");
     KinesisSourceConfig eu =
-        new KinesisSourceConfig(new KinesisSourceConfig(props).forStream(props, "eu"));
+        new KinesisSourceConfig(new KinesisSourceConfig(props).forStream("eu"));
     assertThat(eu.markersTopic()).isEqualTo("clicks.eu.kinesis-markers");
   }
 }

@@ -22,6 +22,15 @@ record ConnectorStatus(
       String unavailable,
       String error) {}
 
+  /** What the views show of the connector: its kind's figures summed over its tasks. */
+  record Summary(double perSecond, double total, String behind, String trouble) {}
+
+  Summary summary() {
+    Figures f = figures();
+    return new Summary(
+        f.sum(kind.rateMetric()), f.sum(kind.totalMetric()), kind.behind(f), kind.trouble(f));
+  }
+
   Figures figures() {
     return new Figures(tasks.stream().map(Task::figures).filter(Objects::nonNull).toList());
   }
@@ -32,12 +41,12 @@ record ConnectorStatus(
 
   /** The JSON answer's shape: Connect's names where Connect has them (worker_id, state). */
   Map<String, Object> toJson() {
-    Figures figures = figures();
+    Summary s = summary();
     Map<String, Object> summary = new LinkedHashMap<>();
-    summary.put("per_second", figures.sum(kind.rateMetric()));
-    summary.put("total", figures.sum(kind.totalMetric()));
-    summary.put("behind", kind.behind(figures));
-    summary.put("trouble", kind.trouble(figures));
+    summary.put("per_second", s.perSecond());
+    summary.put("total", s.total());
+    summary.put("behind", s.behind());
+    summary.put("trouble", s.trouble());
     List<Map<String, Object>> taskList = new ArrayList<>();
     for (Task task : tasks) {
       Map<String, Object> t = new LinkedHashMap<>();

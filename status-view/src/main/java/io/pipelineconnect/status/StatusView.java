@@ -5,28 +5,32 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 
 /** The status snapshot as a terminal table and as an HTML page that refreshes itself. */
 final class StatusView {
   static final List<String> COLUMNS =
       List.of("CONNECTOR", "KIND", "STATE", "TASKS", "PER SECOND", "TOTAL", "BEHIND", "TROUBLE");
 
+  /** PER SECOND and TOTAL: right-aligned. */
+  private static final Set<Integer> NUMBER_COLUMNS = Set.of(4, 5);
+
   private StatusView() {}
 
   static List<List<String>> rows(List<ConnectorStatus> connectors) {
     List<List<String>> rows = new ArrayList<>();
     for (ConnectorStatus c : connectors) {
-      Figures f = c.figures();
+      ConnectorStatus.Summary s = c.summary();
       rows.add(
           List.of(
               c.name(),
               c.kind().label(),
               c.state(),
               c.running() + "/" + c.tasks().size(),
-              String.format(Locale.ROOT, "%,.1f", f.sum(c.kind().rateMetric())),
-              ConnectorKind.count(f.sum(c.kind().totalMetric())),
-              c.kind().behind(f),
-              c.kind().trouble(f)));
+              String.format(Locale.ROOT, "%,.1f", s.perSecond()),
+              ConnectorKind.count(s.total()),
+              s.behind(),
+              s.trouble()));
     }
     return rows;
   }
@@ -72,7 +76,7 @@ final class StatusView {
     for (List<String> row : rows) {
       for (int i = 0; i < row.size(); i++) {
         String cell = row.get(i);
-        boolean number = i == 4 || i == 5;
+        boolean number = NUMBER_COLUMNS.contains(i);
         String padded =
             number
                 ? " ".repeat(widths[i] - cell.length()) + cell
@@ -110,7 +114,7 @@ final class StatusView {
     for (List<String> row : rows(connectors)) {
       page.append("<tr class=\"").append(escape(row.get(2))).append("\">");
       for (int i = 0; i < row.size(); i++) {
-        page.append(i == 4 || i == 5 ? "<td class=\"n\">" : "<td>")
+        page.append(NUMBER_COLUMNS.contains(i) ? "<td class=\"n\">" : "<td>")
             .append(escape(row.get(i)))
             .append("</td>");
       }

@@ -191,13 +191,15 @@ class EmitterSourceIT {
     awaitOutboxInstalled("pipeline_kafka");
     sql("SELECT pipeline_kafka.produce_message('probed', 'first'::bytea)");
     assertThat(cluster.kafka().consume(1, 60_000, "probed")).hasSize(1);
-    // Quiet after a second without messages; then 1 s holds some 20 looks by each of the 2 tasks.
-    Thread.sleep(1_500);
+    // A second of an empty outbox holds some 20 looks by each of the 2 tasks: none may draw a
+    // batch number (a look that claimed would move the sequence, and it would not move back).
     long batchesBefore = count("SELECT last_value FROM pipeline_kafka.outbox_batch_seq");
-    Thread.sleep(1_000);
-    assertThat(count("SELECT last_value FROM pipeline_kafka.outbox_batch_seq"))
-        .as("relay batches drawn while the outbox was empty")
-        .isEqualTo(batchesBefore);
+    Awaitility.await("no relay batch drawn while the outbox was empty")
+        .during(Duration.ofSeconds(1))
+        .atMost(Duration.ofSeconds(5))
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () -> count("SELECT last_value FROM pipeline_kafka.outbox_batch_seq") == batchesBefore);
     sql("SELECT pipeline_kafka.produce_message('probed', 'second'::bytea)");
     assertThat(cluster.kafka().consume(2, 60_000, "probed")).hasSize(2);
     assertThat(count("SELECT last_value FROM pipeline_kafka.outbox_batch_seq"))
