@@ -3,7 +3,6 @@ package io.pipelineconnect.sink;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Map;
-import java.util.Set;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,31 +38,44 @@ final class BatchTransaction {
   }
 
   /**
-   * Writes the batch and commits, or rolls back when its offsets say it must not be written. Either
-   * way the batch is done when this returns; on an exception it is kept for a retry.
+   * How a cycle moves the task's partition positions, for the task thread to apply: a batch may be
+   * written on the task's second thread, and a rewind calls {@code SinkTaskContext.offset}, which
+   * the worker reads without synchronization while it polls.
    */
-  void write(PendingBatch batch) throws SQLException {
+  @FunctionalInterface
+  interface PositionsUpdate {
+    void apply();
+  }
+
+  /**
+   * Writes the batch and commits, or rolls back when its offsets say it must not be written. Either
+   * way the batch is done when this returns; on an exception it is kept for a retry. It reads the
+   * task's positions but leaves moving them to the caller.
+   *
+   * @return what the cycle found, to apply to the positions on the task thread
+   */
+  PositionsUpdate write(PendingBatch batch) throws SQLException {
     long started = System.nanoTime();
     Connection db = session.connection();
     // The streamed rows join the transaction first; the offsets check below covers them too,
     // and a rollback there undoes them.
     long rows = writer.finishInFlight();
-    Set<TopicPartition> partitions = batch.nextOffsets().keySet();
-    Map<TopicPartition, Long> stored = offsets.lock(db, partitions);
-    if (stored.equals(batch.nextOffsets())) {
+    // Copied: the batch's own map is emptied for the next batch before the update is applied.
+    Map<TopicPartition, Long> next = Map.copyOf(batch.nextOffsets());
+    Map<TopicPartition, Long> stored = offsets.lock(db, next.keySet());
+    if (stored.equals(next)) {
       // An earlier attempt's COMMIT went through although its answer was lost.
       db.rollback();
       log.info(
           "Batch of {} records was already committed; not writing it again", batch.recordCount());
-      positions.committed(batch.nextOffsets());
       discard(batch);
-      return;
+      return () -> positions.committed(next);
     }
-    if (!positions.stillOurs(stored, partitions)) {
+    if (!positions.stillOurs(stored, next.keySet())) {
       db.rollback();
-      positions.fenced(stored, partitions, batch.recordCount());
+      int dropped = batch.recordCount();
       discard(batch);
-      return;
+      return () -> positions.fenced(stored, next.keySet(), dropped);
     }
     for (TargetRows target : batch.targets()) {
       rows +=
@@ -76,17 +88,13 @@ final class BatchTransaction {
                       "COPY into " + t.target().name() + " refused the row: " + reason,
                       null));
     }
-    offsets.save(db, batch.nextOffsets());
+    offsets.save(db, next);
     badRecords.awaitReported();
     session.commit();
     metrics.batchCommitted(rows, System.nanoTime() - started);
-    log.debug(
-        "Committed {} rows from {} records, offsets {}",
-        rows,
-        batch.recordCount(),
-        batch.nextOffsets());
-    positions.committed(batch.nextOffsets());
+    log.debug("Committed {} rows from {} records, offsets {}", rows, batch.recordCount(), next);
     discard(batch);
+    return () -> positions.committed(next);
   }
 
   /** Empties the batch, committed or dropped: its bad records and the writer's state go too. */

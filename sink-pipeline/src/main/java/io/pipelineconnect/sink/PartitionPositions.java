@@ -23,7 +23,9 @@ import org.slf4j.LoggerFactory;
  * fenced the task off, and when a batch could not be written while partitions move.
  *
  * <p>Records Connect delivers before its consumer has seeked are skipped: a partition rewound in
- * this put() has no next offset to buffer until the next one.
+ * this put() has no next offset to buffer until the next one. After a put() that failed, Connect
+ * delivers the same records again, which predate the seek as well, so a rewound partition stays
+ * skipped until a put() ends normally.
  */
 final class PartitionPositions {
   private static final Logger log = LoggerFactory.getLogger(PartitionPositions.class);
@@ -44,6 +46,8 @@ final class PartitionPositions {
 
   /** Partitions rewound during the current put(): its remaining records predate the seek. */
   private final Set<TopicPartition> rewoundInThisPut = new HashSet<>();
+
+  private boolean lastPutEnded = true;
 
   PartitionPositions(
       OffsetStore offsets,
@@ -68,9 +72,20 @@ final class PartitionPositions {
     return Set.copyOf(pendingOpen);
   }
 
-  /** A new put() begins: partitions rewound in the last one are read from their new position. */
+  /**
+   * A new put() begins: partitions rewound before it are read from their new position, unless the
+   * last put() failed and this one redelivers its records.
+   */
   void startPut() {
-    rewoundInThisPut.clear();
+    if (lastPutEnded) {
+      rewoundInThisPut.clear();
+    }
+    lastPutEnded = false;
+  }
+
+  /** The put() ended normally: Connect's next poll comes after any seek asked for so far. */
+  void putEnded() {
+    lastPutEnded = true;
   }
 
   /**
@@ -176,13 +191,16 @@ final class PartitionPositions {
     }
   }
 
-  /** A batch of these partitions was not written: read them again from what is committed. */
-  void rewindToCommitted(Set<TopicPartition> partitions) {
+  /**
+   * Records of these partitions were taken but will not be written (a batch that failed while
+   * partitions move): the partitions that stay with the task are read again from what the database
+   * holds, as if just assigned. (A seek asked for here, inside a rebalance, would come after the
+   * records of the poll under way, which must be skipped too.)
+   */
+  void reopen(Set<TopicPartition> partitions) {
     for (TopicPartition p : partitions) {
-      Long next = committed.get(p);
-      if (next != null) {
-        nextToBuffer.put(p, next);
-        context.offset(p, next);
+      if (nextToBuffer.remove(p) != null) {
+        pendingOpen.add(p);
       }
     }
   }

@@ -68,12 +68,13 @@ public class PipelineSinkTask extends SinkTask {
    * Writes a batch that filled at the end of a put() while Connect polls and converts the next
    * records: PostgreSQL parses the batch's last rows and commits while the task thread is in
    * Connect's code, where a single task otherwise left one of them idle at each batch end. Only one
-   * batch is in flight, and every entry point waits for it before it touches the batch or the
-   * session, so nothing else runs concurrently with it.
+   * batch is in flight, and every entry point that touches the batch, the session or the positions
+   * waits for it first, so nothing else runs concurrently with it; what it found about the
+   * positions is applied then, on the task thread.
    */
   private ExecutorService batchWriter;
 
-  private Future<?> inFlight;
+  private Future<BatchTransaction.PositionsUpdate> inFlight;
 
   /** A failure of the batch written in the background, raised by the next put(). */
   private Throwable inFlightFailure;
@@ -168,8 +169,9 @@ public class PipelineSinkTask extends SinkTask {
 
   @Override
   public void put(Collection<SinkRecord> records) {
-    raiseInFlightFailure();
     positions.startPut();
+    // After startPut: a rewind the batch in flight asks for skips the records delivered so far.
+    raiseInFlightFailure();
     if (positions.hasPendingOpen()) {
       // Reading offsets commits: the buffered batch goes first, whole.
       flush();
@@ -230,6 +232,7 @@ public class PipelineSinkTask extends SinkTask {
     }
     if (fullAtEnd) {
       writeInBackground();
+      positions.putEnded();
       return;
     }
     if (runOpen) {
@@ -250,6 +253,7 @@ public class PipelineSinkTask extends SinkTask {
       long lingerLeftMs = Math.max(1, (lingerNanos - batch.ageNanos()) / 1_000_000);
       context.timeout(Math.min(QUIET_POLL_MS, lingerLeftMs));
     }
+    positions.putEnded();
   }
 
   private void accept(TopicPartition partition, SinkRecord record) {
@@ -298,7 +302,7 @@ public class PipelineSinkTask extends SinkTask {
         batchWriter.submit(
             () -> {
               try {
-                transaction.write(batch);
+                return transaction.write(batch);
               } catch (SQLException e) {
                 session.close();
                 throw new CompletionException(e);
@@ -306,15 +310,18 @@ public class PipelineSinkTask extends SinkTask {
             });
   }
 
-  /** Waits for the batch in flight, keeping a failure for put() to raise. */
+  /**
+   * Waits for the batch in flight and applies what it found to the positions, keeping a failure for
+   * put() to raise.
+   */
   private void settleInFlight() {
-    Future<?> pending = inFlight;
+    Future<BatchTransaction.PositionsUpdate> pending = inFlight;
     if (pending == null) {
       return;
     }
     inFlight = null;
     try {
-      pending.get();
+      pending.get().apply();
       sinkRetries.succeeded();
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
@@ -354,7 +361,7 @@ public class PipelineSinkTask extends SinkTask {
       return;
     }
     try {
-      transaction.write(batch);
+      transaction.write(batch).apply();
       sinkRetries.succeeded();
     } catch (SQLException e) {
       session.close();
@@ -386,14 +393,14 @@ public class PipelineSinkTask extends SinkTask {
       transaction.discard(batch);
     } else if (!batch.isEmpty()) {
       try {
-        transaction.write(batch);
+        transaction.write(batch).apply();
       } catch (SQLException | RuntimeException e) {
         // Not written: whoever gets the partitions next starts from the database's offsets.
         log.warn(
             "Could not write the batch while partitions move ({}); it will be re-read",
             e.getMessage());
         session.close();
-        positions.rewindToCommitted(batch.nextOffsets().keySet());
+        positions.reopen(batch.nextOffsets().keySet());
         transaction.discard(batch);
       }
     }

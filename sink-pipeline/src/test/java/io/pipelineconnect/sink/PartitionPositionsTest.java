@@ -41,6 +41,7 @@ class PartitionPositionsTest {
     assertThat(positions.stillOurs(Map.of(A, 12L, B, 20L), Set.of(A, B))).isFalse();
 
     // A moved by another writer; B's row is gone (an offsets reset).
+    positions.startPut();
     positions.fenced(Map.of(A, 12L), Set.of(A, B), 7);
     assertThat(context.rewinds).containsOnly(Map.entry(A, 12L));
     assertThat(positions.nextToBuffer(A)).as("rewound in this put").isNull();
@@ -48,18 +49,26 @@ class PartitionPositionsTest {
     assertThat(positions.pendingOpen()).containsExactly(B);
     assertThat(positions.nextToBuffer(B)).isNull();
 
+    // The put() failed: Connect redelivers its records, from before the seek.
+    positions.startPut();
+    assertThat(positions.nextToBuffer(A))
+        .as("redelivered in a put() after one that failed")
+        .isNull();
+    positions.putEnded();
+
     positions.startPut();
     assertThat(positions.nextToBuffer(A)).isEqualTo(12L);
     assertThat(positions.preCommit(Set.of(A, B))).containsOnlyKeys(A);
   }
 
   @Test
-  void aBatchNotWrittenWhilePartitionsMoveIsReadAgainFromWhatIsCommitted() {
+  void partitionsWhoseTakenRecordsAreNotWrittenAreReadAgainAsIfJustAssigned() {
     positions.committed(Map.of(A, 10L));
     positions.buffered(A, 30L);
-    positions.rewindToCommitted(Set.of(A, B));
-    assertThat(context.rewinds).containsOnly(Map.entry(A, 10L));
-    assertThat(positions.nextToBuffer(A)).isEqualTo(10L);
+    positions.reopen(Set.of(A, B));
+    assertThat(positions.nextToBuffer(A)).isNull();
+    assertThat(positions.pendingOpen()).containsExactly(A);
+    assertThat(context.rewinds).as("asked for when the next put() reads the offsets").isEmpty();
   }
 
   @Test

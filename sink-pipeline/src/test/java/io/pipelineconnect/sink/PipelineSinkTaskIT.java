@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.metrics.Metrics;
@@ -64,9 +65,13 @@ class PipelineSinkTaskIT {
   }
 
   private RecordingSinkTaskContext startTask(PipelineSinkTask task) {
-    RecordingSinkTaskContext context = new RecordingSinkTaskContext(config(), Set.of(P0));
+    return startTask(task, config());
+  }
+
+  private RecordingSinkTaskContext startTask(PipelineSinkTask task, Map<String, String> props) {
+    RecordingSinkTaskContext context = new RecordingSinkTaskContext(props, Set.of(P0));
     task.initialize(context);
-    task.start(config());
+    task.start(props);
     task.open(List.of(P0));
     tasks.add(task);
     return context;
@@ -142,10 +147,8 @@ class PipelineSinkTaskIT {
     zombie.put(List.of());
     assertThat(count(server, db, "SELECT count(*) FROM rows")).isEqualTo(15);
     assertThat(count(server, db, "SELECT count(DISTINCT id) FROM rows")).isEqualTo(15);
-    assertThat(
-            zombie.preCommit(
-                Map.of(P0, new org.apache.kafka.clients.consumer.OffsetAndMetadata(15))))
-        .containsEntry(P0, new org.apache.kafka.clients.consumer.OffsetAndMetadata(15));
+    assertThat(zombie.preCommit(Map.of(P0, new OffsetAndMetadata(15))))
+        .containsEntry(P0, new OffsetAndMetadata(15));
   }
 
   @Test
@@ -205,9 +208,8 @@ class PipelineSinkTaskIT {
     tasks.add(task);
 
     task.put(records(0, 10));
-    assertThat(
-            task.preCommit(Map.of(P0, new org.apache.kafka.clients.consumer.OffsetAndMetadata(10))))
-        .containsEntry(P0, new org.apache.kafka.clients.consumer.OffsetAndMetadata(10));
+    assertThat(task.preCommit(Map.of(P0, new OffsetAndMetadata(10))))
+        .containsEntry(P0, new OffsetAndMetadata(10));
     assertThat(count(server, db, "SELECT count(*) FROM rows")).isEqualTo(10);
 
     server.stop();
@@ -225,6 +227,39 @@ class PipelineSinkTaskIT {
     assertThat(count(server, db, "SELECT count(DISTINCT id) FROM rows")).isEqualTo(20);
     assertThat(count(server, db, "SELECT next_offset FROM pipeline_connect.sink_offsets"))
         .isEqualTo(20);
+  }
+
+  /**
+   * A batch written on the writer thread finds that another writer moved its partition. The worker
+   * reads the rewinds a task asks for without synchronization, on its own thread, so the rewind is
+   * asked for when the task thread next waits for the batch (preCommit, here), and the records
+   * Connect delivers after the seek are written from the new position.
+   */
+  @Test
+  void aRewindFoundByABatchWrittenInTheBackgroundIsAskedForOnTheTaskThread() {
+    Map<String, String> props = config();
+    props.put("batchsize", "10");
+    PipelineSinkTask owner = new PipelineSinkTask();
+    PipelineSinkTask zombie = new PipelineSinkTask();
+    startTask(owner, props);
+    RecordingSinkTaskContext zombieContext = startTask(zombie, props);
+    owner.put(records(0, 5));
+    owner.put(List.of());
+    zombieContext.rewinds.clear();
+
+    zombie.put(records(0, 10)); // full at its end: written behind put(), and fenced
+    assertThat(zombie.preCommit(Map.of(P0, new OffsetAndMetadata(10))))
+        .containsEntry(P0, new OffsetAndMetadata(5));
+    assertThat(zombieContext.rewinds).containsEntry(P0, 5L);
+    assertThat(zombieContext.rewindingThreads)
+        .as("asked on the task's own thread, not the batch writer's")
+        .containsOnly(Thread.currentThread().getName());
+    // After the seek, as Connect delivers them.
+    zombie.put(records(5, 20));
+    zombie.put(List.of());
+
+    assertThat(count(server, db, "SELECT count(*) FROM rows")).isEqualTo(20);
+    assertThat(count(server, db, "SELECT count(DISTINCT id) FROM rows")).isEqualTo(20);
   }
 
   @Test
@@ -302,10 +337,10 @@ class PipelineSinkTaskIT {
     assertThat(
             task.preCommit(
                 Map.of(
-                    P0, new org.apache.kafka.clients.consumer.OffsetAndMetadata(0),
-                    p1, new org.apache.kafka.clients.consumer.OffsetAndMetadata(0))))
-        .containsEntry(P0, new org.apache.kafka.clients.consumer.OffsetAndMetadata(7))
-        .containsEntry(p1, new org.apache.kafka.clients.consumer.OffsetAndMetadata(6));
+                    P0, new OffsetAndMetadata(0),
+                    p1, new OffsetAndMetadata(0))))
+        .containsEntry(P0, new OffsetAndMetadata(7))
+        .containsEntry(p1, new OffsetAndMetadata(6));
   }
 
   /** Records of partition {@code run[0]}, offsets {@code run[1]} to {@code run[2]}, per run. */
@@ -357,11 +392,9 @@ class PipelineSinkTaskIT {
     PipelineSinkTask task = new PipelineSinkTask();
     startTask(task);
     task.put(records(0, 5));
-    var current = Map.of(P0, new org.apache.kafka.clients.consumer.OffsetAndMetadata(5));
-    assertThat(task.preCommit(current))
-        .containsEntry(P0, new org.apache.kafka.clients.consumer.OffsetAndMetadata(0));
+    var current = Map.of(P0, new OffsetAndMetadata(5));
+    assertThat(task.preCommit(current)).containsEntry(P0, new OffsetAndMetadata(0));
     task.put(List.of());
-    assertThat(task.preCommit(current))
-        .containsEntry(P0, new org.apache.kafka.clients.consumer.OffsetAndMetadata(5));
+    assertThat(task.preCommit(current)).containsEntry(P0, new OffsetAndMetadata(5));
   }
 }

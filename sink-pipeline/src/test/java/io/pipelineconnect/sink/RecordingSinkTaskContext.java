@@ -3,6 +3,7 @@ package io.pipelineconnect.sink;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.metrics.PluginMetrics;
 import org.apache.kafka.connect.sink.ErrantRecordReporter;
@@ -13,6 +14,13 @@ import org.apache.kafka.connect.sink.SinkTaskContext;
  */
 final class RecordingSinkTaskContext implements SinkTaskContext {
   final Map<TopicPartition, Long> rewinds = new HashMap<>();
+
+  /**
+   * The threads that asked for rewinds: the worker reads them unsynchronized from its own thread,
+   * so only the thread Connect calls the task on may ask.
+   */
+  final Set<String> rewindingThreads = ConcurrentHashMap.newKeySet();
+
   long timeout = -1;
 
   /** What pluginMetrics() offers: none, as on a worker whose metrics are off. */
@@ -36,11 +44,13 @@ final class RecordingSinkTaskContext implements SinkTaskContext {
 
   @Override
   public void offset(Map<TopicPartition, Long> offsets) {
+    rewindingThreads.add(Thread.currentThread().getName());
     rewinds.putAll(offsets);
   }
 
   @Override
   public void offset(TopicPartition tp, long offset) {
+    rewindingThreads.add(Thread.currentThread().getName());
     rewinds.put(tp, offset);
   }
 
