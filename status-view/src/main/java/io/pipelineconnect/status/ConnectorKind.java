@@ -28,9 +28,14 @@ enum ConnectorKind {
       if (!f.has("outbox-depth")) {
         return "-";
       }
-      return count(f.sum("outbox-depth"))
-          + " waiting, oldest "
-          + seconds(f.max("oldest-unrelayed-age-ms"));
+      String behind =
+          count(f.sum("outbox-depth"))
+              + " waiting, oldest "
+              + seconds(f.max("oldest-unrelayed-age-ms"));
+      // How long claimed messages had waited: a relay that keeps up still shows its pick-up time.
+      return f.has("claim-latency-ms-max")
+          ? behind + ", claimed within " + seconds(f.max("claim-latency-ms-max"))
+          : behind;
     }
 
     @Override

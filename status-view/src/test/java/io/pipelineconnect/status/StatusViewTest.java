@@ -62,7 +62,8 @@ class StatusViewTest {
                         "messages-relayed-rate", 12.0,
                         "messages-relayed-total", 1234.0,
                         "outbox-depth", 3.0,
-                        "oldest-unrelayed-age-ms", 45000.0),
+                        "oldest-unrelayed-age-ms", 45000.0,
+                        "claim-latency-ms-max", 12.0),
                     null,
                     null)));
     return List.of(emitter, sink);
@@ -78,7 +79,8 @@ class StatusViewTest {
         .containsPattern(
             "orders-sink +sink +RUNNING +2/3 +2,000\\.5 +150,000 +42 records +2 bad, 2 to DLQ")
         .containsPattern(
-            "emitter +emitter +RUNNING +1/1 +12\\.0 +1,234 +3 waiting, oldest 45 s +0 failed")
+            "emitter +emitter +RUNNING +1/1 +12\\.0 +1,234 +3 waiting, oldest 45 s, claimed within 12 ms"
+                + " +0 failed")
         .contains(
             "  orders-sink task 2 FAILED: org.apache.kafka.connect.errors.ConnectException:"
                 + " <database down>")

@@ -4,8 +4,10 @@ import io.pipelineconnect.common.TaskMetricRegistry;
 import java.util.List;
 import org.apache.kafka.common.metrics.Gauge;
 import org.apache.kafka.common.metrics.Sensor;
+import org.apache.kafka.common.metrics.stats.Avg;
 import org.apache.kafka.common.metrics.stats.CumulativeCount;
 import org.apache.kafka.common.metrics.stats.CumulativeSum;
+import org.apache.kafka.common.metrics.stats.Max;
 import org.apache.kafka.common.metrics.stats.Rate;
 import org.apache.kafka.connect.source.SourceTaskContext;
 
@@ -14,8 +16,8 @@ import org.apache.kafka.connect.source.SourceTaskContext;
  * kafka.connect:type=plugins,connector=<name>,task=<n>}), else in a registry of the task's own:
  * messages handed to Connect, messages marked failed in the outbox (never sent), how many buckets
  * the task owns (fewer than assigned while another relay, e.g. a zombie task, still holds their
- * locks), and the age of the oldest message it has not relayed yet, the figure an operator alerts
- * on.
+ * locks), the age of the oldest message it has not relayed yet, the figure an operator alerts on,
+ * and how long the messages it claims had waited: how soon it picks up what is committed.
  */
 final class EmitterTaskMetrics implements AutoCloseable {
   static final String MESSAGES_RATE = "messages-relayed-rate";
@@ -24,10 +26,13 @@ final class EmitterTaskMetrics implements AutoCloseable {
   static final String BUCKETS_OWNED = "buckets-owned";
   static final String OLDEST_UNRELAYED_AGE = "oldest-unrelayed-age-ms";
   static final String OUTBOX_DEPTH = "outbox-depth";
+  static final String CLAIM_LATENCY_AVG = "claim-latency-ms-avg";
+  static final String CLAIM_LATENCY_MAX = "claim-latency-ms-max";
 
   private final TaskMetricRegistry registry;
   private final Sensor relayed;
   private final Sensor failed;
+  private final Sensor claimLatency;
 
   private EmitterTaskMetrics(TaskMetricRegistry registry, BucketLocks buckets, RelayLagWatch lag) {
     this.registry = registry;
@@ -44,6 +49,20 @@ final class EmitterTaskMetrics implements AutoCloseable {
             "Outbox messages marked failed (refused topic, missing topic or partition, too"
                 + " large): kept in the outbox with failed_reason, never sent."),
         new CumulativeCount());
+    claimLatency = registry.sensor("emitter-claim-latency");
+    String claimLatencyDoc =
+        " how long the oldest message of a claim had waited since it was written (ms, the"
+            + " server's clock), over the metrics window: how soon the relay picks up what is"
+            + " committed. A message counts from its insert, so the messages of a long transaction"
+            + " count from before it committed.";
+    claimLatency.add(
+        registry.name(
+            CLAIM_LATENCY_AVG, "On average over the claims that found messages," + claimLatencyDoc),
+        new Avg());
+    claimLatency.add(
+        registry.name(
+            CLAIM_LATENCY_MAX, "At most over the claims that found messages," + claimLatencyDoc),
+        new Max());
     registry.add(
         registry.name(
             BUCKETS_OWNED,
@@ -86,6 +105,11 @@ final class EmitterTaskMetrics implements AutoCloseable {
 
   void messageFailed() {
     failed.record();
+  }
+
+  /** A claim found messages, the oldest of which had waited this long. */
+  void claimed(long oldestWaitMs) {
+    claimLatency.record(oldestWaitMs);
   }
 
   @Override

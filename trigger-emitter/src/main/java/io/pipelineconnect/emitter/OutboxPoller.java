@@ -87,9 +87,12 @@ final class OutboxPoller {
     if (!lastClaimFull && !relay.hasUnclaimed(db, buckets)) {
       return List.of();
     }
-    List<OutboxMessage> claimed = relay.claim(db, buckets, batchSize, maxMessageBytes);
-    lastClaimFull = claimed.size() >= batchSize;
-    return claimed;
+    OutboxRelay.Claim claim = relay.claim(db, buckets, batchSize, maxMessageBytes);
+    if (!claim.messages().isEmpty()) {
+      metrics.claimed(claim.oldestWaitMs());
+    }
+    lastClaimFull = claim.messages().size() >= batchSize;
+    return claim.messages();
   }
 
   /**

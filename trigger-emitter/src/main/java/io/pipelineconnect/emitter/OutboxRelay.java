@@ -53,10 +53,16 @@ final class OutboxRelay {
   }
 
   /**
+   * What a claim took: its messages in id order, and how long (ms, by the server's clock) the
+   * oldest of the rows it claimed had waited since it was written.
+   */
+  record Claim(List<OutboxMessage> messages, long oldestWaitMs) {}
+
+  /**
    * Claims up to {@code limit} unclaimed messages of the buckets, in id order, for a new relay
    * batch; commits the claim. Messages over {@code maxBytes} are marked failed instead.
    */
-  List<OutboxMessage> claim(Connection connection, List<Integer> buckets, int limit, int maxBytes)
+  Claim claim(Connection connection, List<Integer> buckets, int limit, int maxBytes)
       throws SQLException {
     long batch;
     try (PreparedStatement next =
@@ -83,8 +89,10 @@ final class OutboxRelay {
             + " || ' bytes is larger than emitter.max.message.bytes' END"
             + " FROM sized WHERE o.id = sized.id"
             + " RETURNING o.id, o.bucket, o.topic, o.kafka_partition, o.key, o.message,"
-            + " o.failed_reason";
+            + " o.failed_reason,"
+            + " (extract(epoch FROM clock_timestamp() - o.created_at) * 1000)::bigint";
     List<OutboxMessage> messages = new ArrayList<>();
+    long oldestWaitMs = 0;
     try (PreparedStatement claim = connection.prepareStatement(sql)) {
       claim.setArray(1, connection.createArrayOf("int4", buckets.toArray()));
       claim.setInt(2, limit);
@@ -96,12 +104,13 @@ final class OutboxRelay {
           if (rs.getString(7) == null) {
             messages.add(read(rs, batch));
           }
+          oldestWaitMs = Math.max(oldestWaitMs, rs.getLong(8));
         }
       }
     }
     connection.commit();
     messages.sort(Comparator.comparingLong(OutboxMessage::id));
-    return messages;
+    return new Claim(messages, oldestWaitMs);
   }
 
   /**

@@ -572,6 +572,12 @@ class EmitterSourceIT {
     }
 
     assertThat(awaitValues("behind")).containsExactly("waiting");
+    // Claimed once the zombie let go, over a second after it was written.
+    assertThat(
+            (Double)
+                ManagementFactory.getPlatformMBeanServer()
+                    .getAttribute(task, EmitterTaskMetrics.CLAIM_LATENCY_MAX))
+        .isGreaterThanOrEqualTo(1000.0);
     Awaitility.await("the lag metric back to 0 once the message is relayed")
         .atMost(Duration.ofSeconds(30))
         .until(
