@@ -25,6 +25,10 @@ import org.postgresql.PGNotification;
 final class OutboxRelay {
   private final String schema;
 
+  /** How long ago (ms, by the server's clock) outbox row {@code o} was written. */
+  private static final String AGE_MS =
+      "(extract(epoch FROM clock_timestamp() - o.created_at) * 1000)::bigint";
+
   OutboxRelay(String schema) {
     this.schema = schema;
   }
@@ -90,7 +94,8 @@ final class OutboxRelay {
             + " FROM sized WHERE o.id = sized.id"
             + " RETURNING o.id, o.bucket, o.topic, o.kafka_partition, o.key, o.message,"
             + " o.failed_reason,"
-            + " (extract(epoch FROM clock_timestamp() - o.created_at) * 1000)::bigint";
+            + " "
+            + AGE_MS;
     List<OutboxMessage> messages = new ArrayList<>();
     long oldestWaitMs = 0;
     try (PreparedStatement claim = connection.prepareStatement(sql)) {
@@ -153,7 +158,8 @@ final class OutboxRelay {
     Map<Integer, Long> ages = new TreeMap<>();
     try (PreparedStatement query =
         connection.prepareStatement(
-            "SELECT b, (extract(epoch FROM clock_timestamp() - o.created_at) * 1000)::bigint"
+            "SELECT b, "
+                + AGE_MS
                 + " FROM unnest(?::int[]) AS b, LATERAL (SELECT created_at FROM "
                 + schema
                 + ".outbox WHERE bucket = b AND relay_batch IS NULL AND failed_reason IS NULL"
