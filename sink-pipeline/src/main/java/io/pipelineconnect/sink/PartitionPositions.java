@@ -49,6 +49,13 @@ final class PartitionPositions {
 
   private boolean lastPutEnded = true;
 
+  /**
+   * Inside close(), Connect's rebalance callback: a seek asked for now would outlive the partitions
+   * that leave (the worker seeks them after the rebalance and the consumer refuses: the task dies)
+   * and come after the poll under way for the ones that stay.
+   */
+  private boolean rebalancing;
+
   PartitionPositions(
       OffsetStore offsets,
       StartOffsets startOffsets,
@@ -81,6 +88,11 @@ final class PartitionPositions {
       rewoundInThisPut.clear();
     }
     lastPutEnded = false;
+  }
+
+  /** close() began: until {@link #closed}, a fence reopens partitions instead of rewinding. */
+  void rebalanceStarted() {
+    rebalancing = true;
   }
 
   /** The put() ended normally: Connect's next poll comes after any seek asked for so far. */
@@ -170,7 +182,8 @@ final class PartitionPositions {
 
   /**
    * Another writer moved these partitions' offsets (a zombie of this task, or an offsets reset):
-   * rewind each to what the database holds, or open it again if the database holds nothing.
+   * rewind each to what the database holds, or open it again if the database holds nothing (or if
+   * partitions are moving: those that stay read their offsets at the next put()).
    */
   void fenced(Map<TopicPartition, Long> stored, Set<TopicPartition> partitions, int dropped) {
     log.warn(
@@ -181,7 +194,7 @@ final class PartitionPositions {
         dropped);
     for (TopicPartition p : partitions) {
       Long next = stored.get(p);
-      if (next == null) {
+      if (next == null || rebalancing) {
         pendingOpen.add(p);
         nextToBuffer.remove(p);
         committed.remove(p);
@@ -217,13 +230,14 @@ final class PartitionPositions {
     return done;
   }
 
-  /** The partitions left the task. */
+  /** The partitions left the task; close() ends. */
   void closed(Collection<TopicPartition> partitions) {
     for (TopicPartition p : partitions) {
       committed.remove(p);
       nextToBuffer.remove(p);
       pendingOpen.remove(p);
     }
+    rebalancing = false;
   }
 
   private void rewind(TopicPartition p, long next) {

@@ -379,32 +379,36 @@ public class PipelineSinkTask extends SinkTask {
 
   @Override
   public void close(Collection<TopicPartition> partitions) {
-    // A batch that failed in the background is still buffered: it is written again below.
-    settleInFlight();
-    inFlightFailure = null;
-    if (badRecords.unreportable()) {
-      // The task dies on a bad record it could not report. The batch still holds it, marked
-      // rejected; written now, the records after it would be committed and the bad one lost.
-      // Nothing of the batch is committed: a restart reads it again and stops on the same record.
-      log.warn(
-          "Dropping the uncommitted batch of {} records: a bad record in it could not be reported",
-          batch.recordCount());
-      session.close();
-      transaction.discard(batch);
-    } else if (!batch.isEmpty()) {
-      try {
-        transaction.write(batch).apply();
-      } catch (SQLException | RuntimeException e) {
-        // Not written: whoever gets the partitions next starts from the database's offsets.
+    positions.rebalanceStarted();
+    try {
+      // A batch that failed in the background is still buffered: it is written again below.
+      settleInFlight();
+      inFlightFailure = null;
+      if (badRecords.unreportable()) {
+        // The task dies on a bad record it could not report. The batch still holds it, marked
+        // rejected; written now, the records after it would be committed and the bad one lost.
+        // Nothing of the batch is committed: a restart reads it again and stops on the same record.
         log.warn(
-            "Could not write the batch while partitions move ({}); it will be re-read",
-            e.getMessage());
+            "Dropping the uncommitted batch of {} records: a bad record in it could not be reported",
+            batch.recordCount());
         session.close();
-        positions.reopen(batch.nextOffsets().keySet());
         transaction.discard(batch);
+      } else if (!batch.isEmpty()) {
+        try {
+          transaction.write(batch).apply();
+        } catch (SQLException | RuntimeException e) {
+          // Not written: whoever gets the partitions next starts from the database's offsets.
+          log.warn(
+              "Could not write the batch while partitions move ({}); it will be re-read",
+              e.getMessage());
+          session.close();
+          positions.reopen(batch.nextOffsets().keySet());
+          transaction.discard(batch);
+        }
       }
+    } finally {
+      positions.closed(partitions);
     }
-    positions.closed(partitions);
   }
 
   @Override

@@ -62,6 +62,25 @@ class PartitionPositionsTest {
   }
 
   @Test
+  void aFenceFoundWhilePartitionsMoveAsksForNoSeekAndReopensThePartitionsThatStay() {
+    positions.committed(Map.of(A, 10L, B, 20L));
+    positions.buffered(A, 15L);
+    positions.buffered(B, 22L);
+    positions.rebalanceStarted();
+    positions.fenced(Map.of(A, 12L, B, 25L), Set.of(A, B), 7);
+    positions.closed(Set.of(B));
+    assertThat(context.rewinds).as("B has left: the worker could not seek it").isEmpty();
+    assertThat(positions.pendingOpen()).containsExactly(A);
+    assertThat(positions.preCommit(Set.of(A, B))).isEmpty();
+
+    // After the rebalance a fence rewinds again.
+    positions.committed(Map.of(A, 12L));
+    positions.buffered(A, 14L);
+    positions.fenced(Map.of(A, 13L), Set.of(A), 2);
+    assertThat(context.rewinds).containsOnly(Map.entry(A, 13L));
+  }
+
+  @Test
   void partitionsWhoseTakenRecordsAreNotWrittenAreReadAgainAsIfJustAssigned() {
     positions.committed(Map.of(A, 10L));
     positions.buffered(A, 30L);
