@@ -54,6 +54,9 @@ final class BinaryRowEncoder implements RowEncoder {
 
   private final byte[] scratch = new byte[8];
 
+  /** An array's elements, encoded before the array's length (which comes first) is known. */
+  private final RowBuffer arrayElements = new RowBuffer(256);
+
   @Override
   public boolean rowsAreLines() {
     return false;
@@ -79,7 +82,7 @@ final class BinaryRowEncoder implements RowEncoder {
         Object fieldValue;
         if (column.source() != null) {
           fieldValue =
-              MetadataColumns.value(column.source(), record, column.type() == ColumnType.BYTEA);
+              MetadataColumns.value(column.source(), record, column.writer() == ColumnType.BYTEA);
         } else {
           Field field = struct.schema().field(column.name());
           fieldValue = field == null ? null : struct.get(field);
@@ -87,7 +90,7 @@ final class BinaryRowEncoder implements RowEncoder {
         if (fieldValue == null) {
           writeInt(buffer, -1);
         } else {
-          column.type().write(this, buffer, fieldValue, column.name());
+          column.writer().write(this, buffer, fieldValue, column.name());
         }
       }
     } catch (BadRecordException e) {
@@ -125,12 +128,12 @@ final class BinaryRowEncoder implements RowEncoder {
   /**
    * @param source where the value comes from if not the Struct's field of the column's name
    */
-  private record ColumnWriter(String name, ColumnType type, MetadataColumns.Source source) {}
+  private record ColumnWriter(String name, ValueWriter writer, MetadataColumns.Source source) {}
 
   private List<ColumnWriter> plan(TargetTable target) {
     List<ColumnWriter> plan = new ArrayList<>();
     for (TargetTable.Column column : target.columns()) {
-      ColumnType type = ColumnType.of(column.type());
+      ValueWriter type = writerFor(column.type());
       if (type == null) {
         throw new ConnectException(
             "format=binary cannot write column "
@@ -140,19 +143,123 @@ final class BinaryRowEncoder implements RowEncoder {
                 + " (type "
                 + column.type()
                 + "); supported: smallint, integer, bigint, real, double precision, numeric,"
-                + " boolean, text, varchar, char, bytea, timestamp(tz), date, time, uuid, json, jsonb."
-                + " Use format=json for other types.");
+                + " boolean, text, varchar, char, bytea, timestamp(tz), date, time, uuid, json, jsonb,"
+                + " inet, cidr, and one-dimensional arrays of these. Use format=json for other"
+                + " types.");
       }
       plan.add(new ColumnWriter(column.name(), type, metadata.source(column.name())));
     }
     return plan;
   }
 
+  /** Writes one non-null value as a sized field of COPY's binary format. */
+  private interface ValueWriter {
+    void write(BinaryRowEncoder encoder, RowBuffer out, Object value, String column)
+        throws BadRecordException;
+  }
+
+  /**
+   * The writer for a column type as {@code format_type} names it ({@code integer}, {@code character
+   * varying(20)[]}), or null if there is none.
+   */
+  private static ValueWriter writerFor(String formatType) {
+    String type = formatType.toLowerCase(Locale.ROOT).trim();
+    if (!type.endsWith("[]")) {
+      return ColumnType.of(type);
+    }
+    String elementType = type.substring(0, type.length() - 2).trim();
+    ColumnType element = ColumnType.of(elementType);
+    Integer oid = element == null ? null : elementOid(elementType);
+    return oid == null ? null : new ArrayWriter(element, oid);
+  }
+
+  /**
+   * The type OID an array's send format names for its elements: array_recv refuses any other, so
+   * varchar and text, or timestamp and timestamptz, differ here though written alike. Built-in
+   * types' OIDs are fixed in PostgreSQL's catalog (pg_type.dat).
+   */
+  private static Integer elementOid(String type) {
+    int parenthesis = type.indexOf('(');
+    String base =
+        parenthesis < 0
+            ? type
+            : (type.substring(0, parenthesis) + type.substring(type.indexOf(')') + 1))
+                .replaceAll("\\s+", " ")
+                .trim();
+    return switch (base) {
+      case "smallint" -> 21;
+      case "integer" -> 23;
+      case "bigint" -> 20;
+      case "real" -> 700;
+      case "double precision" -> 701;
+      case "boolean" -> 16;
+      case "text" -> 25;
+      case "character varying" -> 1043;
+      case "character" -> 1042;
+      case "bytea" -> 17;
+      case "timestamp with time zone" -> 1184;
+      case "timestamp without time zone" -> 1114;
+      case "date" -> 1082;
+      case "time without time zone" -> 1083;
+      case "uuid" -> 2950;
+      case "numeric" -> 1700;
+      case "json" -> 114;
+      case "jsonb" -> 3802;
+      case "inet" -> 869;
+      case "cidr" -> 650;
+      default -> null;
+    };
+  }
+
+  /**
+   * A one-dimensional array (a Connect array, a Java List) in array_send's format: dimensions, a
+   * has-nulls flag, the element type's OID, the length and lower bound (1), then each element sized
+   * as a field is, or -1 for a null one.
+   */
+  private record ArrayWriter(ColumnType element, int elementOid) implements ValueWriter {
+    @Override
+    public void write(BinaryRowEncoder e, RowBuffer out, Object v, String column)
+        throws BadRecordException {
+      if (!(v instanceof List<?> list)) {
+        throw mismatch(v, column, "an array");
+      }
+      RowBuffer elements = e.arrayElements;
+      elements.clear();
+      boolean hasNull = false;
+      for (Object item : list) {
+        if (item == null) {
+          hasNull = true;
+          e.writeInt(elements, -1);
+        } else if (item instanceof List<?>) {
+          throw new BadRecordException(
+              "field "
+                  + column
+                  + " is a nested array: format=binary writes one-dimensional arrays (use"
+                  + " format=json for more)");
+        } else {
+          element.write(e, elements, item, column + "[]");
+        }
+      }
+      elements.endRow();
+      boolean empty = list.isEmpty();
+      // An empty array has no dimensions at all, as array_send writes it.
+      e.writeInt(out, (empty ? 12 : 20) + elements.byteCount());
+      e.writeInt(out, empty ? 0 : 1);
+      e.writeInt(out, hasNull ? 1 : 0);
+      e.writeInt(out, elementOid);
+      if (!empty) {
+        e.writeInt(out, list.size());
+        e.writeInt(out, 1);
+      }
+      out.write(elements.array(), 0, elements.byteCount());
+    }
+  }
+
   /** The column types written, each with its binary send format. */
-  private enum ColumnType {
+  private enum ColumnType implements ValueWriter {
     INT2 {
       @Override
-      void write(BinaryRowEncoder e, RowBuffer out, Object v, String column)
+      public void write(BinaryRowEncoder e, RowBuffer out, Object v, String column)
           throws BadRecordException {
         long n = integer(v, column, Short.MIN_VALUE, Short.MAX_VALUE);
         e.writeInt(out, 2);
@@ -161,7 +268,7 @@ final class BinaryRowEncoder implements RowEncoder {
     },
     INT4 {
       @Override
-      void write(BinaryRowEncoder e, RowBuffer out, Object v, String column)
+      public void write(BinaryRowEncoder e, RowBuffer out, Object v, String column)
           throws BadRecordException {
         long n = integer(v, column, Integer.MIN_VALUE, Integer.MAX_VALUE);
         e.writeInt(out, 4);
@@ -170,7 +277,7 @@ final class BinaryRowEncoder implements RowEncoder {
     },
     INT8 {
       @Override
-      void write(BinaryRowEncoder e, RowBuffer out, Object v, String column)
+      public void write(BinaryRowEncoder e, RowBuffer out, Object v, String column)
           throws BadRecordException {
         long n = integer(v, column, Long.MIN_VALUE, Long.MAX_VALUE);
         e.writeInt(out, 8);
@@ -179,7 +286,7 @@ final class BinaryRowEncoder implements RowEncoder {
     },
     FLOAT4 {
       @Override
-      void write(BinaryRowEncoder e, RowBuffer out, Object v, String column)
+      public void write(BinaryRowEncoder e, RowBuffer out, Object v, String column)
           throws BadRecordException {
         e.writeInt(out, 4);
         e.writeInt(out, Float.floatToIntBits(number(v, column).floatValue()));
@@ -187,7 +294,7 @@ final class BinaryRowEncoder implements RowEncoder {
     },
     FLOAT8 {
       @Override
-      void write(BinaryRowEncoder e, RowBuffer out, Object v, String column)
+      public void write(BinaryRowEncoder e, RowBuffer out, Object v, String column)
           throws BadRecordException {
         e.writeInt(out, 8);
         e.writeLong(out, Double.doubleToLongBits(number(v, column).doubleValue()));
@@ -195,7 +302,7 @@ final class BinaryRowEncoder implements RowEncoder {
     },
     BOOL {
       @Override
-      void write(BinaryRowEncoder e, RowBuffer out, Object v, String column)
+      public void write(BinaryRowEncoder e, RowBuffer out, Object v, String column)
           throws BadRecordException {
         if (!(v instanceof Boolean b)) {
           throw mismatch(v, column, "a boolean");
@@ -206,7 +313,7 @@ final class BinaryRowEncoder implements RowEncoder {
     },
     TEXT {
       @Override
-      void write(BinaryRowEncoder e, RowBuffer out, Object v, String column)
+      public void write(BinaryRowEncoder e, RowBuffer out, Object v, String column)
           throws BadRecordException {
         if (!(v instanceof String s)) {
           throw mismatch(v, column, "a string");
@@ -218,7 +325,7 @@ final class BinaryRowEncoder implements RowEncoder {
     },
     BYTEA {
       @Override
-      void write(BinaryRowEncoder e, RowBuffer out, Object v, String column)
+      public void write(BinaryRowEncoder e, RowBuffer out, Object v, String column)
           throws BadRecordException {
         byte[] bytes;
         if (v instanceof byte[] b) {
@@ -236,7 +343,7 @@ final class BinaryRowEncoder implements RowEncoder {
     /** timestamp and timestamptz: microseconds after 2000-01-01 (UTC for timestamp too). */
     TIMESTAMP {
       @Override
-      void write(BinaryRowEncoder e, RowBuffer out, Object v, String column)
+      public void write(BinaryRowEncoder e, RowBuffer out, Object v, String column)
           throws BadRecordException {
         if (!(v instanceof java.util.Date date)) {
           throw mismatch(v, column, "a Timestamp (org.apache.kafka.connect.data.Timestamp)");
@@ -247,7 +354,7 @@ final class BinaryRowEncoder implements RowEncoder {
     },
     DATE {
       @Override
-      void write(BinaryRowEncoder e, RowBuffer out, Object v, String column)
+      public void write(BinaryRowEncoder e, RowBuffer out, Object v, String column)
           throws BadRecordException {
         if (!(v instanceof java.util.Date date)) {
           throw mismatch(v, column, "a Date (org.apache.kafka.connect.data.Date)");
@@ -260,7 +367,7 @@ final class BinaryRowEncoder implements RowEncoder {
     /** time: microseconds after midnight, from a Connect Time (milliseconds after midnight). */
     TIME {
       @Override
-      void write(BinaryRowEncoder e, RowBuffer out, Object v, String column)
+      public void write(BinaryRowEncoder e, RowBuffer out, Object v, String column)
           throws BadRecordException {
         if (!(v instanceof java.util.Date date)) {
           throw mismatch(v, column, "a Time (org.apache.kafka.connect.data.Time)");
@@ -272,7 +379,7 @@ final class BinaryRowEncoder implements RowEncoder {
     /** uuid: its 16 bytes, from a string in the canonical form. */
     UUID {
       @Override
-      void write(BinaryRowEncoder e, RowBuffer out, Object v, String column)
+      public void write(BinaryRowEncoder e, RowBuffer out, Object v, String column)
           throws BadRecordException {
         if (!(v instanceof String s)) {
           throw mismatch(v, column, "a string holding a uuid");
@@ -291,7 +398,7 @@ final class BinaryRowEncoder implements RowEncoder {
     },
     NUMERIC {
       @Override
-      void write(BinaryRowEncoder e, RowBuffer out, Object v, String column)
+      public void write(BinaryRowEncoder e, RowBuffer out, Object v, String column)
           throws BadRecordException {
         byte[] fields;
         if (v instanceof BigDecimal d) {
@@ -310,9 +417,25 @@ final class BinaryRowEncoder implements RowEncoder {
         out.write(fields);
       }
     },
+    /** inet: an IPv4 or IPv6 address, with an optional /bits netmask. */
+    INET {
+      @Override
+      public void write(BinaryRowEncoder e, RowBuffer out, Object v, String column)
+          throws BadRecordException {
+        writeNetwork(out, e, v, column, false);
+      }
+    },
+    /** cidr: a network, whose address has no bits set right of its mask. */
+    CIDR {
+      @Override
+      public void write(BinaryRowEncoder e, RowBuffer out, Object v, String column)
+          throws BadRecordException {
+        writeNetwork(out, e, v, column, true);
+      }
+    },
     JSON {
       @Override
-      void write(BinaryRowEncoder e, RowBuffer out, Object v, String column)
+      public void write(BinaryRowEncoder e, RowBuffer out, Object v, String column)
           throws BadRecordException {
         byte[] json = jsonBytes(v, column);
         e.writeInt(out, json.length);
@@ -322,7 +445,7 @@ final class BinaryRowEncoder implements RowEncoder {
     /** jsonb's send format: a version byte (1), then the JSON text. */
     JSONB {
       @Override
-      void write(BinaryRowEncoder e, RowBuffer out, Object v, String column)
+      public void write(BinaryRowEncoder e, RowBuffer out, Object v, String column)
           throws BadRecordException {
         byte[] json = jsonBytes(v, column);
         e.writeInt(out, json.length + 1);
@@ -331,10 +454,7 @@ final class BinaryRowEncoder implements RowEncoder {
       }
     };
 
-    abstract void write(BinaryRowEncoder encoder, RowBuffer out, Object value, String column)
-        throws BadRecordException;
-
-    /** The writer for a type as {@code format_type} names it, or null if there is none. */
+    /** The writer for a scalar type as {@code format_type} names it, or null if there is none. */
     static ColumnType of(String formatType) {
       String type = formatType.toLowerCase(Locale.ROOT);
       int parenthesis = type.indexOf('(');
@@ -355,9 +475,51 @@ final class BinaryRowEncoder implements RowEncoder {
         case "numeric" -> NUMERIC;
         case "json" -> JSON;
         case "jsonb" -> JSONB;
+        case "inet" -> INET;
+        case "cidr" -> CIDR;
         default -> type.startsWith("timestamp") ? TIMESTAMP : null;
       };
     }
+  }
+
+  /**
+   * inet and cidr in network_send's format: family (PostgreSQL's own numbers: 2 for IPv4, 3 for
+   * IPv6), mask bits, the cidr flag, the address length, the address.
+   */
+  private static void writeNetwork(
+      RowBuffer out, BinaryRowEncoder e, Object v, String column, boolean cidr)
+      throws BadRecordException {
+    if (!(v instanceof String s)) {
+      throw mismatch(v, column, "a string holding an IP address");
+    }
+    int slash = s.indexOf('/');
+    byte[] address = NetworkAddress.parse(slash < 0 ? s : s.substring(0, slash));
+    if (address == null) {
+      throw new BadRecordException(
+          "field "
+              + column
+              + " is not an IP address (a dotted quad or IPv6 text, with an optional /bits): "
+              + s);
+    }
+    int maxBits = address.length * 8;
+    int bits = maxBits;
+    if (slash >= 0) {
+      String mask = s.substring(slash + 1);
+      bits = mask.matches("[0-9]{1,3}") ? Integer.parseInt(mask) : -1;
+      if (bits < 0 || bits > maxBits) {
+        throw new BadRecordException("field " + column + " has an invalid netmask: " + s);
+      }
+    }
+    if (cidr && !NetworkAddress.hostBitsClear(address, bits)) {
+      throw new BadRecordException(
+          "field " + column + " is not a network: it has bits set right of its mask: " + s);
+    }
+    e.writeInt(out, 4 + address.length);
+    out.write((byte) (address.length == 4 ? 2 : 3));
+    out.write((byte) bits);
+    out.write((byte) (cidr ? 1 : 0));
+    out.write((byte) address.length);
+    out.write(address);
   }
 
   private static long integer(Object v, String column, long min, long max)

@@ -242,6 +242,75 @@ class PipelineSinkIT {
   }
 
   /**
+   * Arrays, inet and cidr in binary COPY, read back by PostgreSQL: array_recv and network_recv
+   * check every header field, so a wrong element OID, flag or length fails the COPY.
+   */
+  @Test
+  void arraysAndNetworkAddressesInBinaryCopyLandAsTheirPostgresTypes() throws Exception {
+    execute(
+        server,
+        db,
+        "CREATE TABLE arrays (id bigint, counts integer[], names varchar(5)[], big bigint[],"
+            + " ats timestamptz[], host inet, net cidr)");
+    cluster.kafka().createTopic("arrays-in", 1);
+    String schema =
+        "{\"type\":\"struct\",\"fields\":["
+            + "{\"field\":\"id\",\"type\":\"int64\"},"
+            + "{\"field\":\"counts\",\"type\":\"array\",\"items\":{\"type\":\"int32\"}},"
+            + "{\"field\":\"names\",\"type\":\"array\",\"items\":{\"type\":\"string\","
+            + "\"optional\":true}},"
+            + "{\"field\":\"big\",\"type\":\"array\",\"items\":{\"type\":\"int64\"}},"
+            + "{\"field\":\"ats\",\"type\":\"array\",\"items\":{\"type\":\"int64\","
+            + "\"name\":\"org.apache.kafka.connect.data.Timestamp\"}},"
+            + "{\"field\":\"host\",\"type\":\"string\"},"
+            + "{\"field\":\"net\",\"type\":\"string\"}"
+            + "]}";
+    List<String> payloads =
+        List.of(
+            "{\"id\":1,\"counts\":[1,-2,3],\"names\":[\"ann\",null,\"bo\"],\"big\":[9000000000],"
+                + "\"ats\":[0,1767323045678],\"host\":\"192.168.1.7/24\",\"net\":\"10.0.0.0/8\"}",
+            "{\"id\":2,\"counts\":[],\"names\":[],\"big\":[],\"ats\":[],"
+                + "\"host\":\"2001:db8::1\",\"net\":\"2001:db8::/32\"}",
+            // host bits right of the mask: not a cidr, a bad record
+            "{\"id\":3,\"counts\":[],\"names\":[],\"big\":[],\"ats\":[],"
+                + "\"host\":\"::ffff:1.2.3.4\",\"net\":\"10.0.0.1/8\"}",
+            // a name, which is never looked up: a bad record
+            "{\"id\":4,\"counts\":[],\"names\":[],\"big\":[],\"ats\":[],"
+                + "\"host\":\"localhost\",\"net\":\"10.0.0.0/8\"}",
+            "{\"id\":5,\"counts\":[7],\"names\":[\"cy\"],\"big\":[-1],\"ats\":[0],"
+                + "\"host\":\"::ffff:1.2.3.4\",\"net\":\"0.0.0.0/0\"}");
+    for (String payload : payloads) {
+      produce("arrays-in", 0, null, "{\"schema\":" + schema + ",\"payload\":" + payload + "}");
+    }
+    Map<String, String> props = sinkConfig(cluster, server, db, "arrays-in", "arrays");
+    props.put("tasks.max", "1");
+    props.put("format", "binary");
+    withStructValues(props);
+    withDeadLetterQueue(props, "arrays-dlq");
+    cluster.connect().configureConnector("arrays-sink", props);
+
+    awaitCount(
+        server,
+        db,
+        "SELECT next_offset FROM pipeline_connect.sink_offsets WHERE connector = 'arrays-sink'",
+        5);
+    assertThat(
+            rows(
+                server,
+                db,
+                "SELECT id, counts, names, big, array_length(ats, 1),"
+                    + " to_char(ats[2] AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.MS'),"
+                    + " host, family(host), net FROM arrays ORDER BY id"))
+        .containsExactly(
+            "1|{1,-2,3}|{ann,NULL,bo}|{9000000000}|2|2026-01-02 03:04:05.678|192.168.1.7/24|4"
+                + "|10.0.0.0/8",
+            "2|{}|{}|{}|null|null|2001:db8::1|6|2001:db8::/32",
+            "5|{7}|{cy}|{-1}|1|null|::ffff:1.2.3.4|6|0.0.0.0/0");
+    assertThat(cluster.kafka().consume(2, Duration.ofSeconds(60).toMillis(), "arrays-dlq"))
+        .hasSize(2);
+  }
+
+  /**
    * metadata.columns fills columns from each record's topic, partition, offset, timestamp and key,
    * in json (text COPY) and binary format alike, on two partitions.
    */
