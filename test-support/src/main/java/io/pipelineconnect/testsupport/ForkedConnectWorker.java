@@ -204,10 +204,29 @@ public final class ForkedConnectWorker implements AutoCloseable {
   @Override
   public synchronized void close() {
     kill();
+    keepLog();
     try {
       Archives.deleteRecursively(workDir);
     } catch (IOException e) {
       log.warn("Could not delete {}: {}", workDir, e.toString());
+    }
+  }
+
+  /**
+   * Copies the worker's log into the module's {@code target/forked-worker-logs/} before its work
+   * directory goes: a test that fails after its workers closed (a timeout in a long suite) can then
+   * still be read. Skipped outside a Maven module (no {@code target} in the working directory).
+   */
+  private void keepLog() {
+    Path target = Path.of("target");
+    if (!Files.isDirectory(target) || !Files.exists(logFile())) {
+      return;
+    }
+    try {
+      Path kept = Files.createDirectories(target.resolve("forked-worker-logs"));
+      Files.copy(logFile(), kept.resolve(workDir.getFileName() + ".log"));
+    } catch (IOException e) {
+      log.warn("Could not keep {}: {}", logFile(), e.toString());
     }
   }
 
