@@ -94,6 +94,17 @@ final class CpuTime {
     return "postgres backends";
   }
 
+  /** CPU seconds spent by processes of one kind from {@code before} to this snapshot. */
+  double secondsOf(String kind, CpuTime before) {
+    long spent = 0;
+    for (Map.Entry<Long, Long> e : ticksByPid.entrySet()) {
+      if (kind.equals(kindByPid.get(e.getKey()))) {
+        spent += Math.max(0, e.getValue() - before.ticksByPid.getOrDefault(e.getKey(), 0L));
+      }
+    }
+    return spent / TICKS_PER_SECOND;
+  }
+
   /** CPU seconds per kind of process from {@code before} to this snapshot, largest first. */
   String since(CpuTime before) {
     Map<String, Double> seconds = new TreeMap<>();

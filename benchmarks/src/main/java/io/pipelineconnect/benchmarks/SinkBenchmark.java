@@ -129,7 +129,8 @@ public final class SinkBenchmark {
       }
       Result baselineAgain = baseline(postgres, db, data, rows);
       // Upserts cost PostgreSQL more than COPY whoever sends them: the same staging and
-      // INSERT ... ON CONFLICT by hand, into an empty table and then over every row, is the
+      // INSERT ... ON CONFLICT by hand, into an empty table and then one holding half the keys, is
+      // the
       // ceiling the sink's upserts are measured against.
       Result handInsert = UPSERT ? handStagedUpsert(postgres, db, data, rows, true) : null;
       Result handHalf = UPSERT ? handStagedUpsert(postgres, db, data, rows, false) : null;
@@ -331,12 +332,6 @@ public final class SinkBenchmark {
   }
 
   /**
-   * The sink's upsert done by hand over pgjdbc, with its default batch size: per 20,000 rows, COPY
-   * into a temporary table, then one INSERT ... ON CONFLICT, then COMMIT.
-   *
-   * @param empty whether to start from an empty table (inserts) or keep the rows (updates)
-   */
-  /**
    * The sink's upsert done by hand over pgjdbc: each 20,000 rows COPYed into a temporary table and
    * applied with INSERT ... ON CONFLICT in their own transaction, into an empty table or (as the
    * warm rounds) one holding the even ids. The baseline table holds every row again afterwards.
@@ -497,7 +492,6 @@ public final class SinkBenchmark {
     return results;
   }
 
-  /** One peer run: the REST call that starts it, timed until its table holds every row. */
   /**
    * Empties a warm round's table, as the baseline's (a growing table drew autovacuum in); for
    * upserts it then holds half the keys, the even ids, with the baseline's values.
@@ -514,6 +508,7 @@ public final class SinkBenchmark {
     }
   }
 
+  /** One peer run: the REST call that starts it, timed until its table holds every row. */
   private static Result peerRun(
       ForkedConnectWorker connect,
       PostgresServer postgres,
