@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -17,7 +18,14 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.errors.DataException;
+import org.apache.kafka.connect.json.JsonConverter;
+import org.apache.kafka.connect.json.JsonConverterConfig;
+import org.apache.kafka.connect.storage.ConverterConfig;
+import org.apache.kafka.connect.storage.ConverterType;
 
 /**
  * Reads JsonConverter's {@code {"schema":…,"payload":…}} envelope straight from a message's bytes,
@@ -108,14 +116,27 @@ final class JsonEnvelope {
   private int payloadStart(byte[] message) throws IOException, BadRecordException {
     int schemaStart = SCHEMA_KEY.length;
     byte[] known = lastSchema;
-    if (known != null) {
-      int end = schemaStart + known.length;
-      if (end <= message.length
-          && Arrays.equals(message, schemaStart, end, known, 0, known.length)
-          && startsWith(message, end, PAYLOAD_KEY)) {
-        return end + PAYLOAD_KEY.length;
-      }
+    if (known != null && hasSchema(message, known)) {
+      return schemaStart + known.length + PAYLOAD_KEY.length;
     }
+    int end = schemaEnd(message);
+    JsonNode schema = MAPPER.readTree(message, schemaStart, end - schemaStart);
+    lastKinds = kinds(schema);
+    lastSchema = Arrays.copyOfRange(message, schemaStart, end);
+    return end + PAYLOAD_KEY.length;
+  }
+
+  /** Whether the envelope's schema is exactly these bytes (then its payload follows them). */
+  private static boolean hasSchema(byte[] message, byte[] schema) {
+    int end = SCHEMA_KEY.length + schema.length;
+    return end <= message.length
+        && Arrays.equals(message, SCHEMA_KEY.length, end, schema, 0, schema.length)
+        && startsWith(message, end, PAYLOAD_KEY);
+  }
+
+  /** Where the envelope's schema object ends, found by skipping it, not by building it. */
+  private static int schemaEnd(byte[] message) throws IOException, BadRecordException {
+    int schemaStart = SCHEMA_KEY.length;
     int end;
     try (JsonParser parser =
         FACTORY.createParser(message, schemaStart, message.length - schemaStart)) {
@@ -128,10 +149,7 @@ final class JsonEnvelope {
     if (!startsWith(message, end, PAYLOAD_KEY)) {
       throw new BadRecordException("Expected \"payload\" right after the envelope's schema");
     }
-    JsonNode schema = MAPPER.readTree(message, schemaStart, end - schemaStart);
-    lastKinds = kinds(schema);
-    lastSchema = Arrays.copyOfRange(message, schemaStart, end);
-    return end + PAYLOAD_KEY.length;
+    return end;
   }
 
   private static Map<String, Kind> kinds(JsonNode schema) throws BadRecordException {
@@ -192,6 +210,100 @@ final class JsonEnvelope {
       return "\\x" + HexFormat.of().formatHex(Base64.getDecoder().decode(p.getText()));
     }
     return p.getText();
+  }
+
+  /**
+   * The Connect schemas of envelopes read from bytes, as JsonConverter makes them, for auto.create
+   * and auto.evolve: the same Schema object while the schema bytes stay the same (ManagedTables
+   * remembers by identity which schemas fit their table), each distinct schema parsed once. A
+   * message like the last one costs a comparison of its schema bytes, as in {@link #fields}.
+   */
+  static final class ConnectSchemas {
+    /**
+     * Distinct schemas kept, the most recently used: a task's topics carry a few at a time, and the
+     * bytes are the producers', so the number they can make us keep is bounded.
+     */
+    static final int CACHED = 32;
+
+    /*
+     * Kafka's converter reads the schema wrapped as the items of an optional array, with a null
+     * payload: only bytes cross into it. Under plugin isolation JsonConverter is the worker's, on
+     * the worker's Jackson, and a JsonNode of ours handed to asConnectSchema would be another
+     * class (a LinkageError); a required struct with a null payload would be refused.
+     */
+    private static final byte[] WRAP_START =
+        "{\"schema\":{\"type\":\"array\",\"optional\":true,\"items\":"
+            .getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] WRAP_END =
+        "},\"payload\":null}".getBytes(StandardCharsets.US_ASCII);
+
+    private final JsonConverter converter = new JsonConverter();
+    private final Map<ByteBuffer, Schema> cache =
+        new LinkedHashMap<>(CACHED, 0.75f, true) {
+          @Override
+          protected boolean removeEldestEntry(Map.Entry<ByteBuffer, Schema> eldest) {
+            return size() > CACHED;
+          }
+        };
+
+    /** The last message's schema, as its bytes, and what it gave. */
+    private byte[] lastBytes;
+
+    private Schema last;
+
+    ConnectSchemas() {
+      converter.configure(
+          Map.of(
+              JsonConverterConfig.SCHEMAS_ENABLE_CONFIG,
+              "true",
+              ConverterConfig.TYPE_CONFIG,
+              ConverterType.VALUE.getName(),
+              JsonConverterConfig.SCHEMAS_CACHE_SIZE_CONFIG,
+              String.valueOf(CACHED)));
+    }
+
+    /**
+     * The Connect schema of the message's envelope; null when the message is no JsonConverter
+     * envelope or its schema is not one JsonConverter reads (the record then carries no schema).
+     */
+    Schema of(byte[] message) {
+      if (!isEnvelope(message)) {
+        return null;
+      }
+      if (lastBytes != null && hasSchema(message, lastBytes)) {
+        return last;
+      }
+      byte[] bytes;
+      try {
+        bytes = Arrays.copyOfRange(message, SCHEMA_KEY.length, schemaEnd(message));
+      } catch (IOException | BadRecordException e) {
+        return null;
+      }
+      ByteBuffer key = ByteBuffer.wrap(bytes);
+      Schema schema = cache.get(key);
+      if (schema == null) {
+        schema = convert(bytes);
+        if (schema == null) {
+          return null;
+        }
+        cache.put(key, schema);
+      }
+      lastBytes = bytes;
+      last = schema;
+      return schema;
+    }
+
+    private Schema convert(byte[] schema) {
+      byte[] wrapped = new byte[WRAP_START.length + schema.length + WRAP_END.length];
+      System.arraycopy(WRAP_START, 0, wrapped, 0, WRAP_START.length);
+      System.arraycopy(schema, 0, wrapped, WRAP_START.length, schema.length);
+      System.arraycopy(WRAP_END, 0, wrapped, WRAP_START.length + schema.length, WRAP_END.length);
+      try {
+        return converter.toConnectData("", wrapped).schema().valueSchema();
+      } catch (DataException e) {
+        return null;
+      }
+    }
   }
 
   private static boolean startsWith(byte[] bytes, int at, byte[] prefix) {

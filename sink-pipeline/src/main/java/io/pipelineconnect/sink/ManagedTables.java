@@ -40,7 +40,8 @@ final class ManagedTables {
   static final String AUTO_CREATE_DOC =
       "Whether to create a missing target table from the first record's schema (the value's"
           + " Struct, or a Debezium change event's after; JsonConverter with schemas.enable=true,"
-          + " Avro or Protobuf): a column per field with its PostgreSQL type (Decimal numeric,"
+          + " Avro or Protobuf, or with format=json JsonConverter's envelope read from bytes by"
+          + " the ByteArrayConverter): a column per field with its PostgreSQL type (Decimal numeric,"
           + " Date date, Time time, Timestamp timestamptz, bytes bytea, arrays, maps and structs"
           + " jsonb), NOT NULL for required fields, the key (pk.fields, or the record key's fields)"
           + " as primary key, and the metadata columns. Not with stream.from.key: a record must not"
@@ -56,8 +57,16 @@ final class ManagedTables {
   private final MetadataColumns metadata;
   private final PostgresConnectionConfig connection;
 
-  /** Row schemas already compared with their target: each distinct schema is checked once. */
+  /**
+   * Row schemas compared with their target so far, each distinct schema once; at most {@link
+   * #CHECKED} of them, for schemas read from bytes are the producers' to multiply.
+   */
   private final Set<Schema> checked = Collections.newSetFromMap(new IdentityHashMap<>());
+
+  static final int CHECKED = 1000;
+
+  /** The schemas of JsonConverter envelopes read from bytes (format=json, ByteArrayConverter). */
+  private final JsonEnvelope.ConnectSchemas envelopeSchemas = new JsonEnvelope.ConnectSchemas();
 
   ManagedTables(WriteMode mode, MetadataColumns metadata, PostgresConnectionConfig connection) {
     this.mode = mode;
@@ -118,6 +127,10 @@ final class ManagedTables {
   void fits(SinkRecord record) {
     Schema row = rowSchema(record);
     if (row != null) {
+      if (checked.size() >= CHECKED) {
+        // Each schema forgotten is compared once more with its (remembered) target, no more.
+        checked.clear();
+      }
       checked.add(row);
     }
   }
@@ -157,11 +170,17 @@ final class ManagedTables {
   }
 
   /**
-   * The schema whose fields are the row's: the value's, or a Debezium change event's {@code after}
-   * (or {@code before}, for a delete). Null when the record carries no struct schema.
+   * The schema whose fields are the row's: the value's (a Struct's, or a JsonConverter envelope's
+   * read from bytes), or a Debezium change event's {@code after}. Null when the record carries no
+   * struct schema.
    */
-  static Schema rowSchema(SinkRecord record) {
-    Schema schema = record.valueSchema();
+  Schema rowSchema(SinkRecord record) {
+    return record.value() instanceof byte[] message
+        ? rowOf(envelopeSchemas.of(message))
+        : rowOf(record.valueSchema());
+  }
+
+  private static Schema rowOf(Schema schema) {
     if (schema == null || schema.type() != Schema.Type.STRUCT) {
       return null;
     }
@@ -185,7 +204,8 @@ final class ManagedTables {
     if (row == null) {
       throw new BadRecordException(
           "auto.create needs a record with a struct schema (JsonConverter with"
-              + " schemas.enable=true, Avro, Protobuf) to create "
+              + " schemas.enable=true, Avro, Protobuf, or JsonConverter's envelope read from bytes"
+              + " with format=json) to create "
               + name
               + "; create the table yourself, or use such a converter");
     }

@@ -240,7 +240,8 @@ public final class PipelineSinkConfig extends AbstractConfig {
                 + copyOptions.format().configValue()
                 + " lines carry no schema to make columns from: use format=json or binary with"
                 + " a converter that gives Structs (JsonConverter with schemas.enable=true, Avro,"
-                + " Protobuf)");
+                + " Protobuf), or format=json with the ByteArrayConverter for JsonConverter's"
+                + " schema-and-payload messages");
       }
     }
     if (getBoolean(ManagedTables.AUTO_EVOLVE) && !getList(COLUMNS).isEmpty()) {

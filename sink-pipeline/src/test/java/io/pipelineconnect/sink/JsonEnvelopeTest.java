@@ -138,4 +138,72 @@ class JsonEnvelopeTest {
         .isInstanceOf(BadRecordException.class)
         .hasMessageContaining("struct");
   }
+
+  @Test
+  void messagesWithTheSameSchemaBytesGiveOneSchemaObjectAsJsonConverterReadsIt() {
+    JsonEnvelope.ConnectSchemas schemas = new JsonEnvelope.ConnectSchemas();
+    byte[] first =
+        converter.fromConnectData("t", SCHEMA, row(1, "a", new BigDecimal("1.000"), null));
+    byte[] second = converter.fromConnectData("t", SCHEMA, row(2, null, null, new byte[] {7}));
+    Schema read = schemas.of(first);
+    assertThat(read).isEqualTo(converter.toConnectData("t", first).schema());
+    assertThat(schemas.of(second)).isSameAs(read);
+  }
+
+  @Test
+  void aChangedSchemaGivesANewSchemaAndTheFormerOneComesBackAsTheSameObject() {
+    JsonEnvelope.ConnectSchemas schemas = new JsonEnvelope.ConnectSchemas();
+    byte[] first =
+        converter.fromConnectData("t", SCHEMA, row(1, "a", new BigDecimal("1.000"), null));
+    Schema grown =
+        SchemaBuilder.struct()
+            .name("row")
+            .field("id", Schema.INT64_SCHEMA)
+            .field("color", Schema.OPTIONAL_STRING_SCHEMA)
+            .build();
+    byte[] second =
+        converter.fromConnectData("t", grown, new Struct(grown).put("id", 9L).put("color", "red"));
+    Schema before = schemas.of(first);
+    Schema after = schemas.of(second);
+    assertThat(after).isNotSameAs(before).isEqualTo(grown);
+    assertThat(schemas.of(first)).isSameAs(before);
+    assertThat(schemas.of(second)).isSameAs(after);
+  }
+
+  @Test
+  void onlyTheMostRecentlyUsedSchemasAreKept() {
+    JsonEnvelope.ConnectSchemas schemas = new JsonEnvelope.ConnectSchemas();
+    List<Schema> read = new java.util.ArrayList<>();
+    for (int i = 0; i <= JsonEnvelope.ConnectSchemas.CACHED; i++) {
+      Schema distinct = SchemaBuilder.struct().name("row" + i).field("id", Schema.INT64_SCHEMA);
+      read.add(
+          schemas.of(converter.fromConnectData("t", distinct, new Struct(distinct).put("id", 1L))));
+    }
+    Schema newest = read.get(read.size() - 1);
+    byte[] oldest =
+        converter.fromConnectData("t", read.get(0), new Struct(read.get(0)).put("id", 2L));
+    // The oldest was dropped to keep the cache bounded: read again, a new (equal) object.
+    assertThat(schemas.of(oldest)).isEqualTo(read.get(0)).isNotSameAs(read.get(0));
+    byte[] again = converter.fromConnectData("t", newest, new Struct(newest).put("id", 3L));
+    assertThat(schemas.of(again)).isSameAs(newest);
+  }
+
+  @Test
+  void aMessageThatIsNoEnvelopeOrWhoseSchemaJsonConverterCannotReadHasNoSchema() {
+    JsonEnvelope.ConnectSchemas schemas = new JsonEnvelope.ConnectSchemas();
+    assertThat(schemas.of("{\"id\":1}".getBytes(StandardCharsets.UTF_8))).isNull();
+    assertThat(schemas.of("not json".getBytes(StandardCharsets.UTF_8))).isNull();
+    assertThat(schemas.of("{\"schema\":null,\"payload\":{}}".getBytes(StandardCharsets.UTF_8)))
+        .isNull();
+    assertThat(
+            schemas.of(
+                "{\"schema\":{\"type\":\"no such\"},\"payload\":{}}"
+                    .getBytes(StandardCharsets.UTF_8)))
+        .isNull();
+    assertThat(
+            schemas.of(
+                "{\"schema\":{\"type\":\"struct\",\"fields\":[]},\"data\":{}}"
+                    .getBytes(StandardCharsets.UTF_8)))
+        .isNull();
+  }
 }

@@ -4,14 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pipelineconnect.common.RelationName;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import org.apache.kafka.connect.data.Date;
 import org.apache.kafka.connect.data.Decimal;
+import org.apache.kafka.connect.data.Field;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.data.Time;
 import org.apache.kafka.connect.data.Timestamp;
+import org.apache.kafka.connect.json.JsonConverter;
 import org.apache.kafka.connect.sink.SinkRecord;
 import org.junit.jupiter.api.Test;
 
@@ -110,5 +114,88 @@ class ManagedTablesTest {
             .build();
     assertThat(ManagedTables.addColumnStatements(table, grown))
         .containsExactly("ALTER TABLE \"orders\" ADD COLUMN IF NOT EXISTS \"email\" text");
+  }
+
+  private static SinkRecord fromBytes(Schema schema, Struct value, long offset) {
+    JsonConverter converter = new JsonConverter();
+    converter.configure(Map.of("schemas.enable", "true"), false);
+    byte[] message = converter.fromConnectData("orders", schema, value);
+    return new SinkRecord(
+        "orders",
+        0,
+        KEY,
+        new Struct(KEY).put("id", 1L),
+        Schema.OPTIONAL_BYTES_SCHEMA,
+        message,
+        offset);
+  }
+
+  private static Struct change(long id) {
+    Struct after =
+        new Struct(ROW)
+            .put("id", id)
+            .put("placed", new java.util.Date(0))
+            .put("micros", 1_700_000_000_000_000L);
+    return new Struct(ENVELOPE).put("after", after).put("op", "c");
+  }
+
+  @Test
+  void aChangeEventReadFromBytesMakesTheTableItsStructMakes() throws Exception {
+    WriteMode upsert =
+        new WriteMode(WriteMode.Insert.UPSERT, WriteMode.KeySource.RECORD_KEY, List.of(), true);
+    ManagedTables tables = new ManagedTables(upsert, MetadataColumns.NONE, null);
+    SinkRecord first = fromBytes(ENVELOPE, change(1), 0);
+    Schema row = tables.rowSchema(first);
+    assertThat(row.fields())
+        .map(Field::name)
+        .isEqualTo(ROW.fields().stream().map(Field::name).toList());
+    assertThat(tables.rowSchema(fromBytes(ENVELOPE, change(2), 1))).isSameAs(row);
+    RelationName orders = RelationName.parse("public.orders");
+    assertThat(tables.createStatement(orders, first))
+        .isEqualTo(tables.createStatement(orders, event()));
+  }
+
+  @Test
+  void aSchemaReadFromBytesIsComparedOnceAndAChangedOneAgain() {
+    ManagedTables tables = new ManagedTables(WriteMode.APPEND, MetadataColumns.NONE, null);
+    Schema v1 = SchemaBuilder.struct().field("id", Schema.INT64_SCHEMA).build();
+    Schema v2 =
+        SchemaBuilder.struct()
+            .field("id", Schema.INT64_SCHEMA)
+            .field("color", Schema.OPTIONAL_STRING_SCHEMA)
+            .build();
+    SinkRecord first = fromBytes(v1, new Struct(v1).put("id", 1L), 0);
+    assertThat(tables.isNewSchema(first)).isTrue();
+    tables.fits(first);
+    assertThat(tables.isNewSchema(fromBytes(v1, new Struct(v1).put("id", 2L), 1))).isFalse();
+    SinkRecord grown = fromBytes(v2, new Struct(v2).put("id", 3L).put("color", "red"), 2);
+    assertThat(tables.isNewSchema(grown)).isTrue();
+    TargetTable table =
+        new TargetTable(
+            RelationName.parse("orders"),
+            false,
+            List.of(new TargetTable.Column("id", "bigint", false)),
+            List.of());
+    assertThat(tables.missingColumns(table, grown))
+        .containsExactly("ALTER TABLE \"orders\" ADD COLUMN IF NOT EXISTS \"color\" text");
+  }
+
+  @Test
+  void bytesThatAreNoEnvelopeCarryNoSchemaAndCannotCreateATable() {
+    ManagedTables tables = new ManagedTables(WriteMode.APPEND, MetadataColumns.NONE, null);
+    SinkRecord plain =
+        new SinkRecord(
+            "orders",
+            0,
+            null,
+            null,
+            Schema.OPTIONAL_BYTES_SCHEMA,
+            "{\"id\":1}".getBytes(StandardCharsets.UTF_8),
+            0);
+    assertThat(tables.rowSchema(plain)).isNull();
+    assertThat(tables.isNewSchema(plain)).isFalse();
+    assertThatThrownBy(() -> tables.createStatement(RelationName.parse("t"), plain))
+        .isInstanceOf(BadRecordException.class)
+        .hasMessageContaining("struct schema");
   }
 }
