@@ -3,8 +3,10 @@ package io.pipelineconnect.sink;
 import static io.pipelineconnect.sink.SinkTestSupport.awaitCommitted;
 import static io.pipelineconnect.sink.SinkTestSupport.count;
 import static io.pipelineconnect.sink.SinkTestSupport.execute;
+import static io.pipelineconnect.sink.SinkTestSupport.header;
 import static io.pipelineconnect.sink.SinkTestSupport.rows;
 import static io.pipelineconnect.sink.SinkTestSupport.sinkConfig;
+import static io.pipelineconnect.sink.SinkTestSupport.withDeadLetterQueue;
 import static io.pipelineconnect.sink.SinkTestSupport.withStructValues;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -12,7 +14,11 @@ import io.pipelineconnect.testsupport.ConnectClusterExtension;
 import io.pipelineconnect.testsupport.KafkaConnectCluster;
 import io.pipelineconnect.testsupport.PostgresExtension;
 import io.pipelineconnect.testsupport.PostgresServer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -212,5 +218,94 @@ class ManagedTablesIT {
                 db,
                 "SELECT count(*) FROM readings WHERE unit IS NULL AND (id < 10 OR id >= 20)"))
         .isEqualTo(15);
+  }
+
+  private static String envelope(String schema, String payload) {
+    return "{\"schema\":" + schema + ",\"payload\":" + payload + "}";
+  }
+
+  /**
+   * format=json with the ByteArrayConverter, the envelope read from bytes: the first envelope
+   * creates the table (a message before it without a schema cannot, and goes to the DLQ), and an
+   * optional field added mid-stream becomes a column while every row lands.
+   */
+  @Test
+  void envelopesReadFromBytesCreateTheirTableAndAFieldAddedMidStreamBecomesAColumn()
+      throws Exception {
+    String topic = "orders-bytes";
+    cluster.kafka().createTopic(topic, 1);
+    String v1 =
+        "{\"type\":\"struct\",\"name\":\"orders.Value\",\"fields\":["
+            + "{\"field\":\"id\",\"type\":\"int64\"},"
+            + "{\"field\":\"name\",\"type\":\"string\",\"optional\":true},"
+            + "{\"field\":\"price\",\"type\":\"bytes\",\"optional\":true,"
+            + "\"name\":\"org.apache.kafka.connect.data.Decimal\",\"parameters\":{\"scale\":\"2\"}},"
+            + "{\"field\":\"at\",\"type\":\"int64\","
+            + "\"name\":\"org.apache.kafka.connect.data.Timestamp\"}]}";
+    String v2 =
+        v1.substring(0, v1.length() - 2)
+            + ",{\"field\":\"color\",\"type\":\"string\",\"optional\":true}]}";
+    cluster.kafka().produce(topic, 0, null, "{\"id\":-1}");
+    for (long id = 0; id < 20; id++) {
+      cluster
+          .kafka()
+          .produce(
+              topic,
+              0,
+              null,
+              envelope(
+                  v1, "{\"id\":" + id + ",\"name\":\"n" + id + "\",\"price\":\"AQ==\",\"at\":0}"));
+    }
+    Map<String, String> props = sinkConfig(cluster, server, db, topic, "public.orders");
+    props.put("format", "json");
+    props.put("auto.create", "true");
+    props.put("auto.evolve", "true");
+    props.put("batchsize", "7");
+    withDeadLetterQueue(props, "orders-bytes-dlq");
+    cluster.connect().configureConnector("orders-bytes-sink", props);
+    awaitCommitted(server, db, "orders-bytes-sink", 21);
+
+    List<ConsumerRecord<byte[], byte[]>> dead = new ArrayList<>();
+    cluster.kafka().consume(1, 60_000, "orders-bytes-dlq").forEach(dead::add);
+    assertThat(dead).hasSize(1);
+    assertThat(new String(dead.get(0).value(), StandardCharsets.UTF_8)).isEqualTo("{\"id\":-1}");
+    assertThat(header(dead.get(0), "__connect.errors.exception.message")).contains("auto.create");
+    assertThat(
+            rows(
+                server,
+                db,
+                "SELECT column_name || ' ' || data_type || ' ' || is_nullable"
+                    + " FROM information_schema.columns WHERE table_name = 'orders'"
+                    + " ORDER BY ordinal_position"))
+        .containsExactly(
+            "id bigint NO", "name text YES", "price numeric YES", "at timestamp with time zone NO");
+
+    // The producer adds a field: new messages carry it, older ones without it follow in the
+    // same poll.
+    for (long id = 20; id < 30; id++) {
+      cluster
+          .kafka()
+          .produce(topic, 0, null, envelope(v2, "{\"id\":" + id + ",\"at\":0,\"color\":\"red\"}"));
+    }
+    for (long id = 30; id < 35; id++) {
+      cluster.kafka().produce(topic, 0, null, envelope(v1, "{\"id\":" + id + ",\"at\":0}"));
+    }
+    awaitCommitted(server, db, "orders-bytes-sink", 36);
+
+    assertThat(count(server, db, "SELECT count(DISTINCT id) FROM orders")).isEqualTo(35);
+    assertThat(count(server, db, "SELECT count(*) FROM orders")).isEqualTo(35);
+    assertThat(
+            rows(
+                server,
+                db,
+                "SELECT id, name, price, color FROM orders WHERE id IN (0, 19, 20, 29, 30, 34)"
+                    + " ORDER BY id"))
+        .containsExactly(
+            "0|n0|0.01|null",
+            "19|n19|0.01|null",
+            "20|null|null|red",
+            "29|null|null|red",
+            "30|null|null|null",
+            "34|null|null|null");
   }
 }
