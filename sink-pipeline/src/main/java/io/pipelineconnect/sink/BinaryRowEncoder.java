@@ -179,14 +179,7 @@ final class BinaryRowEncoder implements RowEncoder {
    * types' OIDs are fixed in PostgreSQL's catalog (pg_type.dat).
    */
   private static Integer elementOid(String type) {
-    int parenthesis = type.indexOf('(');
-    String base =
-        parenthesis < 0
-            ? type
-            : (type.substring(0, parenthesis) + type.substring(type.indexOf(')') + 1))
-                .replaceAll("\\s+", " ")
-                .trim();
-    return switch (base) {
+    return switch (baseType(type)) {
       case "smallint" -> 21;
       case "integer" -> 23;
       case "bigint" -> 20;
@@ -456,10 +449,7 @@ final class BinaryRowEncoder implements RowEncoder {
 
     /** The writer for a scalar type as {@code format_type} names it, or null if there is none. */
     static ColumnType of(String formatType) {
-      String type = formatType.toLowerCase(Locale.ROOT);
-      int parenthesis = type.indexOf('(');
-      String base = parenthesis < 0 ? type : type.substring(0, parenthesis).trim();
-      return switch (base) {
+      return switch (baseType(formatType)) {
         case "smallint" -> INT2;
         case "integer" -> INT4;
         case "bigint" -> INT8;
@@ -477,9 +467,26 @@ final class BinaryRowEncoder implements RowEncoder {
         case "jsonb" -> JSONB;
         case "inet" -> INET;
         case "cidr" -> CIDR;
-        default -> type.startsWith("timestamp") ? TIMESTAMP : null;
+        default -> null;
       };
     }
+  }
+
+  /**
+   * A {@code format_type} name without its type modifier, which the writers do not depend on:
+   * {@code character varying(20)} is {@code character varying}, {@code timestamp(3) with time zone}
+   * is {@code timestamp with time zone}.
+   */
+  static String baseType(String formatType) {
+    String type = formatType.toLowerCase(Locale.ROOT).trim();
+    int open = type.indexOf('(');
+    int close = type.indexOf(')', open + 1);
+    if (open < 0 || close < 0) {
+      return type;
+    }
+    return (type.substring(0, open) + " " + type.substring(close + 1))
+        .replaceAll("\\s+", " ")
+        .trim();
   }
 
   /**

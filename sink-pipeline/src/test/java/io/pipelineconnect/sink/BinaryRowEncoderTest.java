@@ -50,6 +50,17 @@ class BinaryRowEncoderTest {
   }
 
   @Test
+  void aTypeModifierDoesNotChangeWhichWriterAColumnGets() {
+    assertThat(BinaryRowEncoder.baseType("character varying(20)")).isEqualTo("character varying");
+    assertThat(BinaryRowEncoder.baseType("timestamp(3) with time zone"))
+        .isEqualTo("timestamp with time zone");
+    assertThat(BinaryRowEncoder.baseType("numeric(10,2)")).isEqualTo("numeric");
+    assertThat(BinaryRowEncoder.baseType("Time(0) Without Time Zone"))
+        .isEqualTo("time without time zone");
+    assertThat(BinaryRowEncoder.baseType("double precision")).isEqualTo("double precision");
+  }
+
+  @Test
   void aValueOutOfItsColumnsRangeIsABadRecordAndLeavesNothingBehind() throws Exception {
     RowBuffer buffer = new RowBuffer();
     BinaryRowEncoder encoder = new BinaryRowEncoder();
