@@ -35,8 +35,9 @@ import org.apache.kafka.connect.storage.ConverterType;
  *
  * <p>Each payload field becomes the text COPY reads for its column, rendered as the Struct path
  * renders it: Timestamp, Date and Time as ISO text, Decimal (base64 or numeric) as a plain number,
- * bytes as {@code \x} hex, nested structs, maps and arrays as JSON text (their own logical types
- * stay in JsonConverter's JSON form there).
+ * bytes as {@code \x} hex, nested structs and maps as JSON text, arrays as JSON nodes (an array
+ * column's literal or a jsonb column's JSON; logical types inside any of them stay in
+ * JsonConverter's JSON form).
  */
 final class JsonEnvelope {
   private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -186,11 +187,15 @@ final class JsonEnvelope {
     };
   }
 
-  private static String render(JsonParser p, JsonToken token, Kind kind) throws IOException {
+  private static Object render(JsonParser p, JsonToken token, Kind kind) throws IOException {
     if (token == JsonToken.VALUE_NULL) {
       return null;
     }
-    if (token == JsonToken.START_OBJECT || token == JsonToken.START_ARRAY) {
+    if (token == JsonToken.START_ARRAY) {
+      // Kept as a node: an array column takes it as an array literal, a jsonb column as JSON.
+      return MAPPER.readTree(p);
+    }
+    if (token == JsonToken.START_OBJECT) {
       return MAPPER.writeValueAsString(MAPPER.readTree(p));
     }
     if (kind instanceof LogicalTimestamp) {

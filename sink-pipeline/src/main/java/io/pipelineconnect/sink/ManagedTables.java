@@ -42,8 +42,8 @@ final class ManagedTables {
           + " Struct, or a Debezium change event's after; JsonConverter with schemas.enable=true,"
           + " Avro or Protobuf, or with format=json JsonConverter's envelope read from bytes by"
           + " the ByteArrayConverter): a column per field with its PostgreSQL type (Decimal numeric,"
-          + " Date date, Time time, Timestamp timestamptz, bytes bytea, arrays, maps and structs"
-          + " jsonb), NOT NULL for required fields, the key (pk.fields, or the record key's fields)"
+          + " Date date, Time time, Timestamp timestamptz, bytes bytea, an array of primitives"
+          + " the array of their type, other arrays, maps and structs jsonb), NOT NULL for required fields, the key (pk.fields, or the record key's fields)"
           + " as primary key, and the metadata columns. Not with stream.from.key: a record must not"
           + " choose which tables exist.";
   static final String AUTO_EVOLVE = "auto.evolve";
@@ -358,8 +358,26 @@ final class ManagedTables {
       case BOOLEAN -> "boolean";
       case STRING -> "text";
       case BYTES -> "bytea";
+      case ARRAY -> arrayType(schema.valueSchema());
       // Both row formats write these as JSON, which a jsonb column takes whole.
-      case ARRAY, MAP, STRUCT -> "jsonb";
+      case MAP, STRUCT -> "jsonb";
+    };
+  }
+
+  /**
+   * A PostgreSQL array of the element's type where every row format writes the elements as
+   * PostgreSQL reads them: primitives without a logical type (json's array literal quotes each
+   * element's text; binary sends array_send's format). Anything else, nested arrays, structs, bytes
+   * or logical types, is a jsonb column, which takes the array as JSON whole.
+   */
+  private static String arrayType(Schema element) {
+    if (element.name() != null) {
+      return "jsonb";
+    }
+    return switch (element.type()) {
+      case INT8, INT16, INT32, INT64, FLOAT32, FLOAT64, BOOLEAN, STRING ->
+          columnType(element) + "[]";
+      default -> "jsonb";
     };
   }
 }

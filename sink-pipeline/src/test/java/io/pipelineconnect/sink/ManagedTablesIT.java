@@ -139,7 +139,7 @@ class ManagedTablesIT {
             "name text YES",
             "price numeric YES",
             "added timestamp without time zone YES",
-            "tags jsonb YES");
+            "tags ARRAY YES");
     assertThat(
             rows(
                 server,
@@ -177,7 +177,7 @@ class ManagedTablesIT {
             "0|m0|null|null|null|red",
             "9|m9|null|null|null|red",
             "11|old|null|null|null|null",
-            "20|n20|0.01|2023-11-14 22:13:20.123456|[\"a\"]|null");
+            "20|n20|0.01|2023-11-14 22:13:20.123456|{a}|null");
   }
 
   /** A table the user made, in binary format: evolution adds the column, the rest is theirs. */
@@ -241,7 +241,9 @@ class ManagedTablesIT {
             + "{\"field\":\"price\",\"type\":\"bytes\",\"optional\":true,"
             + "\"name\":\"org.apache.kafka.connect.data.Decimal\",\"parameters\":{\"scale\":\"2\"}},"
             + "{\"field\":\"at\",\"type\":\"int64\","
-            + "\"name\":\"org.apache.kafka.connect.data.Timestamp\"}]}";
+            + "\"name\":\"org.apache.kafka.connect.data.Timestamp\"},"
+            + "{\"field\":\"sizes\",\"type\":\"array\",\"optional\":true,"
+            + "\"items\":{\"type\":\"int32\",\"optional\":true}}]}";
     String v2 =
         v1.substring(0, v1.length() - 2)
             + ",{\"field\":\"color\",\"type\":\"string\",\"optional\":true}]}";
@@ -254,7 +256,12 @@ class ManagedTablesIT {
               0,
               null,
               envelope(
-                  v1, "{\"id\":" + id + ",\"name\":\"n" + id + "\",\"price\":\"AQ==\",\"at\":0}"));
+                  v1,
+                  "{\"id\":"
+                      + id
+                      + ",\"name\":\"n"
+                      + id
+                      + "\",\"price\":\"AQ==\",\"at\":0,\"sizes\":[36,null,42]}"));
     }
     Map<String, String> props = sinkConfig(cluster, server, db, topic, "public.orders");
     props.put("format", "json");
@@ -278,7 +285,11 @@ class ManagedTablesIT {
                     + " FROM information_schema.columns WHERE table_name = 'orders'"
                     + " ORDER BY ordinal_position"))
         .containsExactly(
-            "id bigint NO", "name text YES", "price numeric YES", "at timestamp with time zone NO");
+            "id bigint NO",
+            "name text YES",
+            "price numeric YES",
+            "at timestamp with time zone NO",
+            "sizes ARRAY YES");
 
     // The producer adds a field: new messages carry it, older ones without it follow in the
     // same poll.
@@ -298,14 +309,21 @@ class ManagedTablesIT {
             rows(
                 server,
                 db,
-                "SELECT id, name, price, color FROM orders WHERE id IN (0, 19, 20, 29, 30, 34)"
-                    + " ORDER BY id"))
+                "SELECT id, name, price, sizes, color FROM orders"
+                    + " WHERE id IN (0, 19, 20, 29, 30, 34) ORDER BY id"))
         .containsExactly(
-            "0|n0|0.01|null",
-            "19|n19|0.01|null",
-            "20|null|null|red",
-            "29|null|null|red",
-            "30|null|null|null",
-            "34|null|null|null");
+            "0|n0|0.01|{36,NULL,42}|null",
+            "19|n19|0.01|{36,NULL,42}|null",
+            "20|null|null|null|red",
+            "29|null|null|null|red",
+            "30|null|null|null|null",
+            "34|null|null|null|null");
+    assertThat(
+            rows(
+                server,
+                db,
+                "SELECT format_type(atttypid, atttypmod) FROM pg_attribute"
+                    + " WHERE attrelid = 'orders'::regclass AND attname = 'sizes'"))
+        .containsExactly("integer[]");
   }
 }

@@ -33,6 +33,14 @@ class ManagedTablesTest {
           .field("paid", Schema.OPTIONAL_BOOLEAN_SCHEMA)
           .field("blob", Schema.OPTIONAL_BYTES_SCHEMA)
           .field("tags", SchemaBuilder.array(Schema.STRING_SCHEMA).optional().build())
+          .field("scores", SchemaBuilder.array(Schema.OPTIONAL_INT32_SCHEMA).optional().build())
+          .field(
+              "grid",
+              SchemaBuilder.array(SchemaBuilder.array(Schema.INT32_SCHEMA).build())
+                  .optional()
+                  .build())
+          .field("stamps", SchemaBuilder.array(Timestamp.SCHEMA).optional().build())
+          .field("blobs", SchemaBuilder.array(Schema.BYTES_SCHEMA).optional().build())
           .field("micros", SchemaBuilder.int64().name("io.debezium.time.MicroTimestamp").build())
           .field("weird \"name\"", Schema.OPTIONAL_INT16_SCHEMA)
           .build();
@@ -67,7 +75,8 @@ class ManagedTablesTest {
         .isEqualTo(
             "CREATE TABLE IF NOT EXISTS \"public\".\"orders\" (\"id\" bigint NOT NULL,"
                 + " \"note\" text, \"amount\" numeric, \"placed\" timestamptz NOT NULL,"
-                + " \"day\" date, \"at\" time, \"paid\" boolean, \"blob\" bytea, \"tags\" jsonb,"
+                + " \"day\" date, \"at\" time, \"paid\" boolean, \"blob\" bytea, \"tags\" text[],"
+                + " \"scores\" integer[], \"grid\" jsonb, \"stamps\" jsonb, \"blobs\" jsonb,"
                 + " \"micros\" timestamp NOT NULL, \"weird \"\"name\"\"\" smallint,"
                 + " \"src_offset\" bigint, PRIMARY KEY (\"id\"))");
   }
