@@ -139,11 +139,13 @@ public final class EmitterConfig extends AbstractConfig {
   public static final ConfigDef CONFIG_DEF = configDef();
 
   private final PostgresConnectionConfig connection;
+  private final Optional<OutboxTableCapture> outboxTable;
 
   public EmitterConfig(Map<String, String> props) {
     super(CONFIG_DEF, props, false);
     ConfigLog.logValues(this);
     connection = PostgresConnectionConfig.from(values(), originals());
+    outboxTable = OutboxTableCapture.from(this);
     if ("all".equalsIgnoreCase(props.getOrDefault("errors.tolerance", "none").trim())) {
       throw new ConfigException(
           "errors.tolerance",
@@ -297,6 +299,7 @@ public final class EmitterConfig extends AbstractConfig {
             Width.LONG,
             "Topics messages may go to")
         .defineInternal(TASK_BUCKETS, Type.LIST, "", Importance.LOW);
+    OutboxTableCapture.define(def);
     RetryPolicy.define(
         def,
         RETRY_GROUP,
@@ -319,6 +322,11 @@ public final class EmitterConfig extends AbstractConfig {
 
   public PostgresConnectionConfig connection() {
     return connection;
+  }
+
+  /** The application outbox table captured into the outbox (emitter.outbox.table), if any. */
+  Optional<OutboxTableCapture> outboxTable() {
+    return outboxTable;
   }
 
   public String schema() {

@@ -33,6 +33,9 @@ final class EmitterPreflight {
               OutboxInstaller.check(db, config.schema());
               OutboxInstaller.checkBuckets(db, config);
             }
+            if (config.outboxTable().isPresent()) {
+              checkOutboxTable(db, config, config.outboxTable().get());
+            }
           } catch (ConnectException e) {
             LiveValidation.addError(result, keyOf(e.getMessage()), e.getMessage());
           }
@@ -95,8 +98,44 @@ final class EmitterPreflight {
     }
   }
 
+  /**
+   * The application's outbox table has the columns the settings name and, for the install, the
+   * connector's role may add the trigger; without the install, the trigger is there.
+   */
+  private static void checkOutboxTable(
+      Connection db, EmitterConfig config, OutboxTableCapture capture) throws SQLException {
+    if (!config.install()) {
+      capture.check(db, config.schema());
+      return;
+    }
+    capture.columnTypes(db);
+    try (PreparedStatement query =
+        db.prepareStatement("SELECT has_table_privilege(?::regclass, 'TRIGGER')")) {
+      query.setString(1, capture.table().quoted());
+      try (ResultSet rs = query.executeQuery()) {
+        rs.next();
+        if (!rs.getBoolean(1)) {
+          throw new ConnectException(
+              OutboxTableCapture.TABLE
+                  + ": "
+                  + config.connection().user()
+                  + " may not add the trigger that captures "
+                  + capture.table()
+                  + ": as its owner, GRANT TRIGGER ON "
+                  + capture.table().quoted()
+                  + " TO "
+                  + config.connection().user()
+                  + "; or create the trigger yourself and set emitter.install=false");
+        }
+      }
+    }
+  }
+
   private static String keyOf(String message) {
     String text = String.valueOf(message);
+    if (text.startsWith("emitter.outbox.") && text.indexOf(':') > 0) {
+      return text.substring(0, text.indexOf(':'));
+    }
     if (text.startsWith("No outbox in schema")) {
       return EmitterConfig.INSTALL;
     }

@@ -67,6 +67,13 @@ public class EmitterSourceConnector extends SourceConnector {
       }
       OutboxInstaller.check(db, config.schema());
       OutboxInstaller.checkBuckets(db, config);
+      if (config.outboxTable().isPresent()) {
+        config.outboxTable().get().check(db, config.schema());
+        log.info(
+            "Rows inserted into {} are relayed through the outbox in schema {}",
+            config.outboxTable().get().table(),
+            config.schema());
+      }
     }
     return null;
   }

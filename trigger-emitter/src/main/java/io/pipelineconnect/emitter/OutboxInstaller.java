@@ -60,6 +60,9 @@ final class OutboxInstaller {
           "SELECT pg_advisory_xact_lock(hashtext('pipeline-connect emitter install'))");
       refuseBucketChangeWithPendingMessages(connection, config);
       statement.execute(render(config));
+      if (config.outboxTable().isPresent()) {
+        config.outboxTable().get().install(connection, config.schema());
+      }
       connection.commit();
     } catch (SQLException e) {
       connection.rollback();

@@ -1,13 +1,40 @@
 package io.pipelineconnect.emitter;
 
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.header.ConnectHeaders;
 import org.apache.kafka.connect.source.SourceRecord;
 
-/** A message claimed from the outbox, with the position Connect stores as its source offset. */
+/**
+ * A message claimed from the outbox, with the position Connect stores as its source offset.
+ *
+ * @param headers header names and values, alternating, besides the id header (an application outbox
+ *     table's event id replaces it)
+ * @param createdMs when the message was written to the outbox (ms since the epoch, by the server's
+ *     clock), the record's timestamp; null: the producer's time
+ */
 record OutboxMessage(
-    long id, int bucket, long batch, String topic, Integer partition, byte[] key, byte[] value) {
+    long id,
+    int bucket,
+    long batch,
+    String topic,
+    Integer partition,
+    byte[] key,
+    byte[] value,
+    List<String> headers,
+    Long createdMs) {
+
+  /**
+   * Stable across redelivery: what a consumer deduplicates by (Debezium's outbox router's name).
+   */
+  static final String ID_HEADER = "id";
+
+  OutboxMessage(
+      long id, int bucket, long batch, String topic, Integer partition, byte[] key, byte[] value) {
+    this(id, bucket, batch, topic, partition, key, value, List.of(), null);
+  }
 
   static final String SCHEMA_KEY = "schema";
   static final String BUCKET_KEY = "bucket";
@@ -36,9 +63,19 @@ record OutboxMessage(
 
   /**
    * The record Connect produces: the outbox's raw bytes as optional bytes, to the topic and (when
-   * the caller named one) partition, under the bucket's source partition of the outbox's schema.
+   * the caller named one) partition, under the bucket's source partition of the outbox's schema,
+   * stamped with the time it was written and carrying its id header and any others.
    */
   SourceRecord toSourceRecord(String schema) {
+    ConnectHeaders recordHeaders = new ConnectHeaders();
+    boolean ownId = false;
+    for (int i = 0; i + 1 < headers.size(); i += 2) {
+      recordHeaders.addString(headers.get(i), headers.get(i + 1));
+      ownId |= ID_HEADER.equals(headers.get(i));
+    }
+    if (!ownId) {
+      recordHeaders.addString(ID_HEADER, Long.toString(id));
+    }
     return new SourceRecord(
         sourcePartition(schema, bucket),
         sourceOffset(),
@@ -47,7 +84,9 @@ record OutboxMessage(
         Schema.OPTIONAL_BYTES_SCHEMA,
         key,
         Schema.OPTIONAL_BYTES_SCHEMA,
-        value);
+        value,
+        createdMs,
+        recordHeaders);
   }
 
   /** A committed position read back from Connect's offsets. */

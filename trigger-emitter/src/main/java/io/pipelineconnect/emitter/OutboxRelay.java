@@ -1,5 +1,6 @@
 package io.pipelineconnect.emitter;
 
+import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -7,6 +8,8 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +31,10 @@ final class OutboxRelay {
   /** How long ago (ms, by the server's clock) outbox row {@code o} was written. */
   private static final String AGE_MS =
       "(extract(epoch FROM clock_timestamp() - o.created_at) * 1000)::bigint";
+
+  /** What {@link #read} reads besides the first six columns: headers, and when it was written. */
+  private static final String HEADERS_AND_TIME =
+      "o.headers, (extract(epoch FROM o.created_at) * 1000)::bigint AS created_ms";
 
   OutboxRelay(String schema) {
     this.schema = schema;
@@ -95,7 +102,9 @@ final class OutboxRelay {
             + " RETURNING o.id, o.bucket, o.topic, o.kafka_partition, o.key, o.message,"
             + " o.failed_reason,"
             + " "
-            + AGE_MS;
+            + AGE_MS
+            + ", "
+            + HEADERS_AND_TIME;
     List<OutboxMessage> messages = new ArrayList<>();
     long oldestWaitMs = 0;
     try (PreparedStatement claim = connection.prepareStatement(sql)) {
@@ -129,9 +138,11 @@ final class OutboxRelay {
     List<OutboxMessage> messages = new ArrayList<>();
     try (PreparedStatement query =
         connection.prepareStatement(
-            "SELECT id, bucket, topic, kafka_partition, key, message, relay_batch FROM "
+            "SELECT id, bucket, topic, kafka_partition, key, message, relay_batch, "
+                + HEADERS_AND_TIME
+                + " FROM "
                 + schema
-                + ".outbox WHERE bucket = ANY (?) AND relay_batch IS NOT NULL"
+                + ".outbox o WHERE bucket = ANY (?) AND relay_batch IS NOT NULL"
                 + " AND relayed_at IS NULL AND (relay_batch, id) > (?, ?)"
                 + " ORDER BY relay_batch, id LIMIT ?")) {
       query.setArray(1, connection.createArrayOf("int4", buckets.toArray()));
@@ -280,6 +291,7 @@ final class OutboxRelay {
   private static OutboxMessage read(ResultSet rs, long batch) throws SQLException {
     int partition = rs.getInt(4);
     Integer kafkaPartition = rs.wasNull() ? null : partition;
+    Array headers = rs.getArray("headers");
     return new OutboxMessage(
         rs.getLong(1),
         rs.getInt(2),
@@ -287,6 +299,10 @@ final class OutboxRelay {
         rs.getString(3),
         kafkaPartition,
         rs.getBytes(5),
-        rs.getBytes(6));
+        rs.getBytes(6),
+        headers == null
+            ? List.of()
+            : Collections.unmodifiableList(Arrays.asList((String[]) headers.getArray())),
+        rs.getLong("created_ms"));
   }
 }

@@ -48,10 +48,14 @@ CREATE TABLE IF NOT EXISTS ${schema}.outbox (
   failed_reason text,
   -- Set once Connect has committed the row's offset, when emitter.retention.ms keeps relayed
   -- rows for a while instead of deleting them at once; such rows are never relayed again.
-  relayed_at timestamptz
+  relayed_at timestamptz,
+  -- Kafka headers besides the id header every message carries, as name, value, name, value, ...:
+  -- an application outbox table's additional fields (emit_outbox_event). NULL: none.
+  headers text[]
 );
--- Outboxes installed by an earlier version lack the column.
+-- Outboxes installed by an earlier version lack the columns.
 ALTER TABLE ${schema}.outbox ADD COLUMN IF NOT EXISTS relayed_at timestamptz;
+ALTER TABLE ${schema}.outbox ADD COLUMN IF NOT EXISTS headers text[];
 CREATE INDEX IF NOT EXISTS outbox_unclaimed ON ${schema}.outbox (bucket, id)
   WHERE relay_batch IS NULL AND failed_reason IS NULL;
 CREATE INDEX IF NOT EXISTS outbox_claimed ON ${schema}.outbox (bucket, relay_batch, id)
@@ -64,7 +68,10 @@ RETURNS int LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
   SELECT (pg_catalog.hashtext(topic || E'\x1f' || coalesce(pg_catalog.encode(key, 'hex'), '')) & 2147483647) % ${buckets}
 $fn$;
 
-CREATE OR REPLACE FUNCTION ${schema}.outbox_enqueue(topic text, message bytea, kafka_partition int, key bytea)
+-- Earlier versions' outbox_enqueue had no headers: one function, so a call cannot be ambiguous.
+DROP FUNCTION IF EXISTS ${schema}.outbox_enqueue(text, bytea, int, bytea);
+
+CREATE OR REPLACE FUNCTION ${schema}.outbox_enqueue(topic text, message bytea, kafka_partition int, key bytea, headers text[])
 RETURNS void LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
 BEGIN
   IF topic IS NULL OR topic = '' THEN
@@ -89,8 +96,8 @@ BEGIN
     -- them once queued on the one lock of the empty key.
     PERFORM pg_advisory_xact_lock(hashtext(topic), hashtext(coalesce(encode(key, 'hex'), '')));
   END IF;
-  INSERT INTO ${schema}.outbox (bucket, topic, kafka_partition, key, message)
-  VALUES (${schema}.outbox_bucket(topic, key), topic, kafka_partition, key, message);
+  INSERT INTO ${schema}.outbox (bucket, topic, kafka_partition, key, message, headers)
+  VALUES (${schema}.outbox_bucket(topic, key), topic, kafka_partition, key, message, headers);
   IF ${notify} THEN
     PERFORM pg_notify('${schema}_outbox', '');
   END IF;
@@ -103,7 +110,7 @@ CREATE OR REPLACE FUNCTION ${schema}.produce_message(
   topic text, message bytea, "partition" integer DEFAULT NULL, key bytea DEFAULT NULL)
 RETURNS text LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
 BEGIN
-  PERFORM ${schema}.outbox_enqueue(topic, message, "partition", key);
+  PERFORM ${schema}.outbox_enqueue(topic, message, "partition", key, NULL);
   RETURN 'success';
 END
 $fn$;
@@ -152,7 +159,59 @@ BEGIN
   END IF;
   PERFORM ${schema}.outbox_enqueue(
     target_topic, convert_to(row_to_json(NEW)::text, 'UTF8'), target_partition,
-    CASE WHEN key_value IS NULL THEN NULL ELSE convert_to(key_value, 'UTF8') END);
+    CASE WHEN key_value IS NULL THEN NULL ELSE convert_to(key_value, 'UTF8') END, NULL);
+  RETURN NULL;
+END
+$fn$;
+
+-- emit_outbox_event(): captures an application's own outbox table (Debezium's outbox shape: id,
+-- aggregatetype, aggregateid, type, payload) into this outbox as its rows are inserted, so an
+-- application moves off log-based CDC without a change; a row it deletes in the same transaction
+-- is relayed too. The connector creates the trigger from its emitter.outbox.* settings (see
+-- OutboxTableCapture), with the arguments: event id column, key column, payload column, 't' if the
+-- payload is bytea (else its text is sent), route column, topic prefix, topic suffix, then a
+-- column and its header name per additional field.
+CREATE OR REPLACE FUNCTION ${schema}.emit_outbox_event()
+RETURNS trigger LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+  fields jsonb;
+  route text;
+  target_topic text;
+  payload bytea;
+  event_key bytea;
+  event_headers text[];
+  i int;
+BEGIN
+  IF TG_WHEN <> 'AFTER' OR TG_LEVEL <> 'ROW' OR TG_OP <> 'INSERT' OR TG_NARGS < 7 OR TG_NARGS % 2 = 0 THEN
+    RAISE EXCEPTION '${schema}.emit_outbox_event works only in the AFTER INSERT ... FOR EACH ROW trigger the emitter connector creates for emitter.outbox.table'
+      USING ERRCODE = '39P01';
+  END IF;
+  fields := to_jsonb(NEW);
+  route := fields ->> TG_ARGV[4];
+  target_topic := TG_ARGV[5] || coalesce(route, '') || TG_ARGV[6];
+  IF TG_ARGV[3] = 't' THEN
+    EXECUTE format('SELECT ($1).%I', TG_ARGV[2]) USING NEW INTO payload;
+  ELSE
+    payload := convert_to(fields ->> TG_ARGV[2], 'UTF8');
+  END IF;
+  event_key := convert_to(fields ->> TG_ARGV[1], 'UTF8');
+  event_headers := ARRAY['id', fields ->> TG_ARGV[0]];
+  i := 7;
+  WHILE i < TG_NARGS LOOP
+    event_headers := event_headers || ARRAY[TG_ARGV[i + 1], fields ->> TG_ARGV[i]];
+    i := i + 2;
+  END LOOP;
+  -- outbox_enqueue's test of a topic name. A row routed nowhere valid is kept marked failed, with
+  -- the reason, rather than raised: the application's insert must not fail on the relay's account.
+  IF route IS NULL OR length(target_topic) > 249 OR target_topic ~ '[^a-zA-Z0-9._-]' OR target_topic IN ('', '.', '..') THEN
+    RAISE WARNING 'pipeline_kafka: outbox event % of %.% is not relayed: % is %, which routes it to no valid Kafka topic',
+      fields ->> TG_ARGV[0], TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_ARGV[4], coalesce(quote_literal(route), 'NULL');
+    INSERT INTO ${schema}.outbox (bucket, topic, key, message, headers, failed_reason)
+    VALUES (${schema}.outbox_bucket(target_topic, event_key), target_topic, event_key, payload, event_headers,
+      TG_ARGV[4] || ' = ' || coalesce(quote_literal(route), 'NULL') || ' routes the event to no valid Kafka topic');
+    RETURN NULL;
+  END IF;
+  PERFORM ${schema}.outbox_enqueue(target_topic, payload, NULL, event_key, event_headers);
   RETURN NULL;
 END
 $fn$;
@@ -160,7 +219,8 @@ $fn$;
 -- The outbox is written only through the functions above; the relay connects as the owner.
 REVOKE ALL ON TABLE ${schema}.outbox FROM PUBLIC;
 REVOKE ALL ON SEQUENCE ${schema}.outbox_id_seq, ${schema}.outbox_batch_seq FROM PUBLIC;
-REVOKE ALL ON FUNCTION ${schema}.outbox_enqueue(text, bytea, int, bytea) FROM PUBLIC;
+REVOKE ALL ON FUNCTION ${schema}.outbox_enqueue(text, bytea, int, bytea, text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION ${schema}.outbox_bucket(text, bytea) FROM PUBLIC;
 REVOKE ALL ON FUNCTION ${schema}.produce_message(text, bytea, integer, bytea) FROM PUBLIC;
 REVOKE ALL ON FUNCTION ${schema}.emit_tuple() FROM PUBLIC;
+REVOKE ALL ON FUNCTION ${schema}.emit_outbox_event() FROM PUBLIC;

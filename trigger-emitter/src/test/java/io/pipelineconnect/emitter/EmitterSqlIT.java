@@ -144,7 +144,11 @@ class EmitterSqlIT {
               "UPDATE secure.outbox SET relay_batch = 1",
               "DELETE FROM secure.outbox",
               "SELECT nextval('secure.outbox_id_seq')",
-              "SELECT secure.outbox_enqueue('orders', 'x'::bytea, NULL, NULL)")) {
+              "SELECT secure.outbox_enqueue('orders', 'x'::bytea, NULL, NULL, NULL)",
+              // A table owner not granted emit_outbox_event cannot route its rows anywhere.
+              "CREATE TRIGGER capture AFTER INSERT ON public.app_orders FOR EACH ROW"
+                  + " EXECUTE FUNCTION secure.emit_outbox_event("
+                  + "'id', 'id', 'name', 'f', 'name', 'connect-', '')")) {
         assertThatThrownBy(() -> statement.execute(attempt))
             .as(attempt)
             .isInstanceOf(SQLException.class)

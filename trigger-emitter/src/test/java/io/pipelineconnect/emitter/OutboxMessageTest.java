@@ -2,6 +2,9 @@ package io.pipelineconnect.emitter;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.json.JsonConverter;
@@ -38,11 +41,45 @@ class OutboxMessageTest {
   }
 
   @Test
+  void aMessageCarriesItsOutboxIdAsIdHeaderAndTheTimeItWasWrittenAsTimestamp() {
+    SourceRecord record =
+        new OutboxMessage(42, 7, 9, "users", null, null, null, List.of(), 1_700_000_000_123L)
+            .toSourceRecord("s");
+    assertThat(record.timestamp()).isEqualTo(1_700_000_000_123L);
+    assertThat(headers(record)).containsExactly("id=42");
+  }
+
+  @Test
+  void anApplicationOutboxRowsEventIdReplacesTheOutboxIdAndItsOtherHeadersFollow() {
+    SourceRecord record =
+        new OutboxMessage(
+                42,
+                7,
+                9,
+                "outbox.event.order",
+                null,
+                null,
+                null,
+                Arrays.asList("id", "0b0e-uuid", "eventType", "OrderCreated", "tenant", null),
+                5L)
+            .toSourceRecord("s");
+    assertThat(headers(record))
+        .containsExactly("id=0b0e-uuid", "eventType=OrderCreated", "tenant=null");
+  }
+
+  private static List<String> headers(SourceRecord record) {
+    List<String> headers = new ArrayList<>();
+    record.headers().forEach(h -> headers.add(h.key() + "=" + h.value()));
+    return headers;
+  }
+
+  @Test
   void aMessageWithoutPartitionOrKeyLeavesThePartitionToKafka() {
     SourceRecord record = new OutboxMessage(1, 0, 1, "t", null, null, null).toSourceRecord("s");
     assertThat(record.kafkaPartition()).isNull();
     assertThat(record.key()).isNull();
     assertThat(record.value()).isNull();
+    assertThat(record.timestamp()).isNull();
   }
 
   @Test
