@@ -79,22 +79,11 @@ final class SinkTestSupport {
 
   static void execute(PostgresServer server, String database, String... statements)
       throws SQLException {
-    try (Connection connection = server.connect(database);
-        Statement statement = connection.createStatement()) {
-      for (String sql : statements) {
-        statement.execute(sql);
-      }
-    }
+    server.execute(database, statements);
   }
 
   static long count(PostgresServer server, String database, String sql) {
-    try (Connection connection = server.connect(database);
-        Statement statement = connection.createStatement();
-        ResultSet rs = statement.executeQuery(sql)) {
-      return rs.next() ? rs.getLong(1) : 0;
-    } catch (SQLException e) {
-      throw new IllegalStateException(e);
-    }
+    return server.queryLong(database, sql);
   }
 
   /** All rows of a query, each row's columns joined with '|', nulls as "null". */

@@ -11,7 +11,6 @@ import io.pipelineconnect.testsupport.PostgresExtension;
 import io.pipelineconnect.testsupport.PostgresServer;
 import java.time.Duration;
 import java.util.Map;
-import java.util.stream.Collectors;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -194,14 +193,6 @@ class SinkValidationIT {
   /** The first error Connect's validate endpoint reports, by key. */
   private Map<String, String> errors(Map<String, String> props) {
     props.put("name", "validate-live");
-    return cluster
-        .connect()
-        .validateConnectorConfig(PipelineSinkConnector.class.getSimpleName(), props)
-        .configs()
-        .stream()
-        .filter(v -> !v.configValue().errors().isEmpty())
-        .collect(
-            Collectors.toMap(
-                v -> v.configValue().name(), v -> String.join(" | ", v.configValue().errors())));
+    return cluster.validationErrors(PipelineSinkConnector.class.getSimpleName(), props);
   }
 }

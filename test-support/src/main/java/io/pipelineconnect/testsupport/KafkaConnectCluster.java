@@ -118,6 +118,19 @@ public final class KafkaConnectCluster implements AutoCloseable {
     return workers;
   }
 
+  /**
+   * What Connect's validate endpoint says of a config: each key with errors, its errors joined by "
+   * | ".
+   */
+  public Map<String, String> validationErrors(String connectorClass, Map<String, String> config) {
+    Map<String, String> errors = new LinkedHashMap<>();
+    connect.validateConnectorConfig(connectorClass, config).configs().stream()
+        .filter(v -> !v.configValue().errors().isEmpty())
+        .forEach(
+            v -> errors.put(v.configValue().name(), String.join(" | ", v.configValue().errors())));
+    return errors;
+  }
+
   /** Deletes every connector, so the next test starts from an empty cluster. */
   public void deleteAllConnectors() {
     for (String name : connect.connectors()) {

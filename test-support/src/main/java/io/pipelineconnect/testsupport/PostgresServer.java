@@ -8,6 +8,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -181,6 +182,27 @@ public final class PostgresServer implements AutoCloseable {
   /** A new connection, as the superuser, to a database on this server. */
   public Connection connect(String database) throws SQLException {
     return DriverManager.getConnection(jdbcUrl(database), SUPERUSER, "");
+  }
+
+  /** Runs the statements in turn on one connection, as the superuser, each committed alone. */
+  public void execute(String database, String... statements) throws SQLException {
+    try (Connection connection = connect(database);
+        Statement statement = connection.createStatement()) {
+      for (String sql : statements) {
+        statement.execute(sql);
+      }
+    }
+  }
+
+  /** A query's first column of its first row as a long, 0 if it has no rows (a count, say). */
+  public long queryLong(String database, String sql) {
+    try (Connection connection = connect(database);
+        Statement statement = connection.createStatement();
+        ResultSet rs = statement.executeQuery(sql)) {
+      return rs.next() ? rs.getLong(1) : 0;
+    } catch (SQLException e) {
+      throw new IllegalStateException("Query failed: " + sql, e);
+    }
   }
 
   /**

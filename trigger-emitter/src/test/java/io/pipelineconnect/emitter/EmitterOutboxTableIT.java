@@ -8,15 +8,12 @@ import io.pipelineconnect.testsupport.PostgresExtension;
 import io.pipelineconnect.testsupport.PostgresServer;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
 import org.awaitility.Awaitility;
@@ -51,13 +48,7 @@ class EmitterOutboxTableIT {
   }
 
   private Map<String, String> emitterConfig() {
-    Map<String, String> props = new HashMap<>();
-    props.put("connector.class", EmitterSourceConnector.class.getName());
-    props.put("tasks.max", "2");
-    props.put("connection.url", server.jdbcUrl(db));
-    props.put("connection.user", server.user());
-    props.put("key.converter", "org.apache.kafka.connect.converters.ByteArrayConverter");
-    props.put("value.converter", "org.apache.kafka.connect.converters.ByteArrayConverter");
+    Map<String, String> props = EmitterTestConfigs.emitter(server.jdbcUrl(db), server.user(), 2);
     props.put("emitter.outbox.table", "public.outbox");
     return props;
   }
@@ -170,15 +161,7 @@ class EmitterOutboxTableIT {
 
   private Map<String, String> validationErrors(Map<String, String> props) {
     props.put("name", "emit-outbox-validate");
-    return cluster
-        .connect()
-        .validateConnectorConfig(EmitterSourceConnector.class.getSimpleName(), props)
-        .configs()
-        .stream()
-        .filter(v -> !v.configValue().errors().isEmpty())
-        .collect(
-            Collectors.toMap(
-                v -> v.configValue().name(), v -> String.join(" | ", v.configValue().errors())));
+    return cluster.validationErrors(EmitterSourceConnector.class.getSimpleName(), props);
   }
 
   private static String bare(String quoted) {
@@ -203,22 +186,10 @@ class EmitterOutboxTableIT {
   }
 
   private void sql(String... statements) throws SQLException {
-    try (Connection connection = server.connect(db);
-        Statement statement = connection.createStatement()) {
-      for (String s : statements) {
-        statement.execute(s);
-      }
-    }
+    server.execute(db, statements);
   }
 
   private long count(String sql) {
-    try (Connection connection = server.connect(db);
-        Statement statement = connection.createStatement();
-        ResultSet rs = statement.executeQuery(sql)) {
-      rs.next();
-      return rs.getLong(1);
-    } catch (SQLException e) {
-      throw new IllegalStateException(e);
-    }
+    return server.queryLong(db, sql);
   }
 }

@@ -11,7 +11,6 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import org.awaitility.Awaitility;
@@ -62,13 +61,7 @@ class EmitterPipelineDbIT {
   @Test
   void aContinuousTransformEmitsTheRowsItLetsThroughToKafka() throws Exception {
     cluster.kafka().createTopic("clicks_out", 1);
-    Map<String, String> props = new HashMap<>();
-    props.put("connector.class", EmitterSourceConnector.class.getName());
-    props.put("tasks.max", "1");
-    props.put("connection.url", server.jdbcUrl(db));
-    props.put("connection.user", server.user());
-    props.put("key.converter", "org.apache.kafka.connect.converters.ByteArrayConverter");
-    props.put("value.converter", "org.apache.kafka.connect.converters.ByteArrayConverter");
+    Map<String, String> props = EmitterTestConfigs.emitter(server.jdbcUrl(db), server.user(), 1);
     cluster.connect().configureConnector("emit-transform", props);
     Awaitility.await("the outbox installed")
         .atMost(Duration.ofSeconds(60))

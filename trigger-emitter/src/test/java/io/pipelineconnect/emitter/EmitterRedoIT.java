@@ -13,7 +13,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -55,14 +54,8 @@ class EmitterRedoIT {
   void messagesClaimedAndInFlightWhenTheWorkerDiesAreRelayedAgainExactlyOnce() throws Exception {
     PostgresServer server = PG.server();
     String db = PG.createDatabase();
-    Map<String, String> props = new HashMap<>();
-    props.put("connector.class", EmitterSourceConnector.class.getName());
-    props.put("tasks.max", "4");
+    Map<String, String> props = EmitterTestConfigs.emitter(server.jdbcUrl(db), server.user(), 4);
     props.put("exactly.once.support", "required");
-    props.put("connection.url", server.jdbcUrl(db));
-    props.put("connection.user", server.user());
-    props.put("key.converter", "org.apache.kafka.connect.converters.ByteArrayConverter");
-    props.put("value.converter", "org.apache.kafka.connect.converters.ByteArrayConverter");
     cluster.connect().configureConnector("emit-redo", props);
     cluster
         .connect()

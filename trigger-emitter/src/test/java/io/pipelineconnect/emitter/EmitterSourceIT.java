@@ -50,13 +50,7 @@ class EmitterSourceIT {
   }
 
   private Map<String, String> emitterConfig() {
-    Map<String, String> props = new HashMap<>();
-    props.put("connector.class", EmitterSourceConnector.class.getName());
-    props.put("tasks.max", "2");
-    props.put("connection.url", server.jdbcUrl(db));
-    props.put("connection.user", server.user());
-    props.put("key.converter", "org.apache.kafka.connect.converters.ByteArrayConverter");
-    props.put("value.converter", "org.apache.kafka.connect.converters.ByteArrayConverter");
+    Map<String, String> props = EmitterTestConfigs.emitter(server.jdbcUrl(db), server.user(), 2);
     return props;
   }
 
@@ -69,12 +63,7 @@ class EmitterSourceIT {
   }
 
   private void sql(String... statements) throws SQLException {
-    try (Connection connection = server.connect(db);
-        Statement statement = connection.createStatement()) {
-      for (String s : statements) {
-        statement.execute(s);
-      }
-    }
+    server.execute(db, statements);
   }
 
   private long outboxSize() {
@@ -82,14 +71,7 @@ class EmitterSourceIT {
   }
 
   private long count(String sql) {
-    try (Connection connection = server.connect(db);
-        Statement statement = connection.createStatement();
-        ResultSet rs = statement.executeQuery(sql)) {
-      rs.next();
-      return rs.getLong(1);
-    } catch (SQLException e) {
-      throw new IllegalStateException(e);
-    }
+    return server.queryLong(db, sql);
   }
 
   /** Waits until the connector has installed the outbox in the schema. */
@@ -883,15 +865,7 @@ class EmitterSourceIT {
 
   private Map<String, String> validationErrors(Map<String, String> props) {
     props.put("name", "emit-validate");
-    return cluster
-        .connect()
-        .validateConnectorConfig(EmitterSourceConnector.class.getSimpleName(), props)
-        .configs()
-        .stream()
-        .filter(v -> !v.configValue().errors().isEmpty())
-        .collect(
-            java.util.stream.Collectors.toMap(
-                v -> v.configValue().name(), v -> String.join(" | ", v.configValue().errors())));
+    return cluster.validationErrors(EmitterSourceConnector.class.getSimpleName(), props);
   }
 
   @Test

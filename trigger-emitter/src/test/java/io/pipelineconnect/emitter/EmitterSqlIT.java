@@ -43,12 +43,7 @@ class EmitterSqlIT {
   }
 
   private void sql(String... statements) throws SQLException {
-    try (Connection connection = server.connect(db);
-        Statement statement = connection.createStatement()) {
-      for (String s : statements) {
-        statement.execute(s);
-      }
-    }
+    server.execute(db, statements);
   }
 
   /** Outbox rows as "topic|partition|key|message", in id order. */
