@@ -6,6 +6,9 @@ import io.pipelineconnect.sink.copy.RowBuffer;
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalTime;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -85,7 +88,8 @@ final class BinaryRowEncoder implements RowEncoder {
               MetadataColumns.value(column.source(), record, column.writer() == ColumnType.BYTEA);
         } else {
           Field field = struct.schema().field(column.name());
-          fieldValue = field == null ? null : struct.get(field);
+          fieldValue =
+              field == null ? null : DebeziumTime.toJavaTime(field.schema(), struct.get(field));
         }
         if (fieldValue == null) {
           writeInt(buffer, -1);
@@ -338,21 +342,38 @@ final class BinaryRowEncoder implements RowEncoder {
       @Override
       public void write(BinaryRowEncoder e, RowBuffer out, Object v, String column)
           throws BadRecordException {
-        if (!(v instanceof java.util.Date date)) {
-          throw mismatch(v, column, "a Timestamp (org.apache.kafka.connect.data.Timestamp)");
+        long micros;
+        if (v instanceof java.util.Date date) {
+          micros = TimeUnit.MILLISECONDS.toMicros(date.getTime());
+        } else if (v instanceof Instant instant) {
+          micros =
+              Math.addExact(
+                  Math.multiplyExact(instant.getEpochSecond(), 1_000_000L),
+                  instant.getNano() / 1000);
+        } else {
+          throw mismatch(
+              v,
+              column,
+              "a Timestamp (org.apache.kafka.connect.data.Timestamp, or Debezium's"
+                  + " io.debezium.time timestamps)");
         }
         e.writeInt(out, 8);
-        e.writeLong(out, TimeUnit.MILLISECONDS.toMicros(date.getTime()) - POSTGRES_EPOCH_MICROS);
+        e.writeLong(out, micros - POSTGRES_EPOCH_MICROS);
       }
     },
     DATE {
       @Override
       public void write(BinaryRowEncoder e, RowBuffer out, Object v, String column)
           throws BadRecordException {
-        if (!(v instanceof java.util.Date date)) {
-          throw mismatch(v, column, "a Date (org.apache.kafka.connect.data.Date)");
+        long days;
+        if (v instanceof java.util.Date date) {
+          days = Math.floorDiv(date.getTime(), TimeUnit.DAYS.toMillis(1));
+        } else if (v instanceof LocalDate date) {
+          days = date.toEpochDay();
+        } else {
+          throw mismatch(
+              v, column, "a Date (org.apache.kafka.connect.data.Date, or io.debezium.time.Date)");
         }
-        long days = Math.floorDiv(date.getTime(), TimeUnit.DAYS.toMillis(1));
         e.writeInt(out, 4);
         e.writeInt(out, (int) (days - POSTGRES_EPOCH_DAYS));
       }
@@ -362,11 +383,19 @@ final class BinaryRowEncoder implements RowEncoder {
       @Override
       public void write(BinaryRowEncoder e, RowBuffer out, Object v, String column)
           throws BadRecordException {
-        if (!(v instanceof java.util.Date date)) {
-          throw mismatch(v, column, "a Time (org.apache.kafka.connect.data.Time)");
+        long micros;
+        if (v instanceof java.util.Date date) {
+          micros = TimeUnit.MILLISECONDS.toMicros(date.getTime());
+        } else if (v instanceof LocalTime time) {
+          micros = time.toNanoOfDay() / 1000;
+        } else {
+          throw mismatch(
+              v,
+              column,
+              "a Time (org.apache.kafka.connect.data.Time, or Debezium's io.debezium.time times)");
         }
         e.writeInt(out, 8);
-        e.writeLong(out, TimeUnit.MILLISECONDS.toMicros(date.getTime()));
+        e.writeLong(out, micros);
       }
     },
     /** uuid: its 16 bytes, from a string in the canonical form. */

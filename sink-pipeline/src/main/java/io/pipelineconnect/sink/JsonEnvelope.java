@@ -64,6 +64,12 @@ final class JsonEnvelope {
 
   private record Nested() implements Kind {}
 
+  /** Debezium's integer time types ({@link DebeziumTime}). */
+  private record DebeziumTimeType(String name) implements Kind {}
+
+  /** A struct whose own fields' kinds are known: a change event's before and after. */
+  private record StructOf(Map<String, Kind> kinds) implements Kind {}
+
   private static final Kind PLAIN = new Plain();
 
   /** The last schema seen, as its bytes, and the field kinds it gives. */
@@ -104,12 +110,50 @@ final class JsonEnvelope {
       }
       // One map reused: the caller reads it before the next message.
       fields.clear();
-      while (payload.nextToken() == JsonToken.FIELD_NAME) {
-        String name = payload.currentName();
-        JsonToken token = payload.nextToken();
-        fields.put(name, render(payload, token, lastKinds.getOrDefault(name, PLAIN)));
-      }
+      readFields(payload, lastKinds, fields);
       return fields;
+    }
+  }
+
+  /** Reads an object's fields, after its START_OBJECT, each rendered by the kind of its name. */
+  private static void readFields(
+      JsonParser object, Map<String, Kind> kinds, Map<String, Object> into) throws IOException {
+    while (object.nextToken() == JsonToken.FIELD_NAME) {
+      String name = object.currentName();
+      JsonToken token = object.nextToken();
+      into.put(name, render(object, token, kinds.getOrDefault(name, PLAIN)));
+    }
+  }
+
+  /**
+   * A nested struct of the payload whose field kinds the schema gives: its JSON text wherever it is
+   * written whole (a jsonb column), and its fields, rendered as the payload's are, where it is read
+   * as a row (a change event's after).
+   */
+  static final class StructText {
+    private final String json;
+    private final Map<String, Kind> kinds;
+
+    private StructText(String json, Map<String, Kind> kinds) {
+      this.json = json;
+      this.kinds = kinds;
+    }
+
+    /** The struct's fields by name, each as the text COPY reads (null for SQL NULL). */
+    Map<String, Object> fields() throws IOException, BadRecordException {
+      try (JsonParser object = FACTORY.createParser(json)) {
+        if (object.nextToken() != JsonToken.START_OBJECT) {
+          throw new BadRecordException("Expected a JSON object, got " + json);
+        }
+        Map<String, Object> fields = new LinkedHashMap<>();
+        readFields(object, kinds, fields);
+        return fields;
+      }
+    }
+
+    @Override
+    public String toString() {
+      return json;
     }
   }
 
@@ -159,8 +203,12 @@ final class JsonEnvelope {
           "format=json writes an envelope whose schema is a struct, got type "
               + schema.path("type").asText());
     }
+    return fieldKinds(schema);
+  }
+
+  private static Map<String, Kind> fieldKinds(JsonNode struct) {
     Map<String, Kind> kinds = new HashMap<>();
-    for (JsonNode field : schema.path("fields")) {
+    for (JsonNode field : struct.path("fields")) {
       kinds.put(field.path("field").asText(), kind(field));
     }
     return kinds;
@@ -178,13 +226,23 @@ final class JsonEnvelope {
       case "org.apache.kafka.connect.data.Decimal":
         return new LogicalDecimal(field.path("parameters").path("scale").asInt(0));
       default:
+        // ZonedTimestamp is ISO text already, which PostgreSQL reads as it is.
+        if (logical.startsWith("io.debezium.time.")
+            && !logical.equals("io.debezium.time.ZonedTimestamp")) {
+          return new DebeziumTimeType(logical);
+        }
         break;
     }
     return switch (field.path("type").asText()) {
       case "bytes" -> new Bytes();
-      case "struct", "map", "array" -> new Nested();
+      case "struct" -> structOf(field);
+      case "map", "array" -> new Nested();
       default -> PLAIN;
     };
+  }
+
+  private static Kind structOf(JsonNode schema) {
+    return new StructOf(fieldKinds(schema));
   }
 
   private static Object render(JsonParser p, JsonToken token, Kind kind) throws IOException {
@@ -196,7 +254,11 @@ final class JsonEnvelope {
       return MAPPER.readTree(p);
     }
     if (token == JsonToken.START_OBJECT) {
-      return MAPPER.writeValueAsString(MAPPER.readTree(p));
+      String json = MAPPER.writeValueAsString(MAPPER.readTree(p));
+      return kind instanceof StructOf struct ? new StructText(json, struct.kinds()) : json;
+    }
+    if (kind instanceof DebeziumTimeType time && token == JsonToken.VALUE_NUMBER_INT) {
+      return JsonFields.debeziumText(time.name(), p.getLongValue());
     }
     if (kind instanceof LogicalTimestamp) {
       return Instant.ofEpochMilli(p.getLongValue()).toString();

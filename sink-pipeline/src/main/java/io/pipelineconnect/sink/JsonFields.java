@@ -7,8 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.time.LocalDate;
+import java.time.LocalTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.HexFormat;
@@ -101,6 +100,10 @@ final class JsonFields {
     }
     if (field instanceof JsonNode node) {
       return node.isNull() || node.isMissingNode() ? null : ofNode(node);
+    }
+    if (field instanceof JsonEnvelope.StructText struct) {
+      // A nested struct read from an envelope whose schema gives its fields' types.
+      return struct.fields();
     }
     if (field instanceof String json) {
       // A nested struct read from an envelope arrives as its JSON text.
@@ -244,24 +247,27 @@ final class JsonFields {
           ((java.util.Date) value).toInstant().atZone(ZoneOffset.UTC).toLocalDate().toString();
       case Time.LOGICAL_NAME -> TIME.format(((java.util.Date) value).toInstant());
       case Timestamp.LOGICAL_NAME -> ((java.util.Date) value).toInstant().toString();
-      case "io.debezium.time.Date" -> LocalDate.ofEpochDay(((Number) value).longValue()).toString();
-      case "io.debezium.time.Time" ->
-          TIME.format(Instant.ofEpochMilli(((Number) value).longValue()));
-      case "io.debezium.time.MicroTime" -> MICRO_TIME.format(micros(((Number) value).longValue()));
-      case "io.debezium.time.NanoTime" ->
-          MICRO_TIME.format(micros(((Number) value).longValue() / 1000));
-      case "io.debezium.time.Timestamp" ->
-          Instant.ofEpochMilli(((Number) value).longValue()).toString();
-      case "io.debezium.time.MicroTimestamp" -> micros(((Number) value).longValue()).toString();
-      case "io.debezium.time.NanoTimestamp" ->
-          Instant.ofEpochSecond(0, ((Number) value).longValue()).toString();
+      case "io.debezium.time.Date",
+          "io.debezium.time.Time",
+          "io.debezium.time.MicroTime",
+          "io.debezium.time.NanoTime",
+          "io.debezium.time.Timestamp",
+          "io.debezium.time.MicroTimestamp",
+          "io.debezium.time.NanoTimestamp" ->
+          debeziumText(logical, value);
       default -> null;
     };
   }
 
-  private static Instant micros(long micros) {
-    return Instant.ofEpochSecond(
-        Math.floorDiv(micros, 1_000_000), Math.floorMod(micros, 1_000_000) * 1000L);
+  /** Debezium's time types (ZonedTimestamp is ISO text already) as PostgreSQL reads them. */
+  static String debeziumText(String logical, Object value) {
+    Object time;
+    try {
+      time = DebeziumTime.toJavaTime(logical, value);
+    } catch (BadRecordException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
+    return time instanceof LocalTime local ? MICRO_TIME.format(local) : time.toString();
   }
 
   private static byte[] toArray(java.nio.ByteBuffer buffer) {

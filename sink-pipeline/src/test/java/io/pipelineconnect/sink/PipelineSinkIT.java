@@ -242,6 +242,77 @@ class PipelineSinkIT {
   }
 
   /**
+   * Debezium's time types (its default time.precision.mode: plain numbers named io.debezium.time.*,
+   * ZonedTimestamp as ISO text) in binary COPY, as a flattened change stream carries them; they
+   * were bad records before, for want of a Connect Timestamp, Date or Time.
+   */
+  @Test
+  void debeziumTimeTypesInBinaryCopyLandAsTheInstantsTheyStandFor() throws Exception {
+    execute(
+        server,
+        db,
+        "CREATE TABLE events (id bigint, ms timestamp, micros timestamp, nanos timestamp,"
+            + " zoned timestamptz, day date, t_ms time, t_micros time, t_nanos time)");
+    cluster.kafka().createTopic("debezium-binary-in", 1);
+    String schema =
+        "{\"type\":\"struct\",\"fields\":["
+            + "{\"field\":\"id\",\"type\":\"int64\"},"
+            + "{\"field\":\"ms\",\"type\":\"int64\",\"name\":\"io.debezium.time.Timestamp\"},"
+            + "{\"field\":\"micros\",\"type\":\"int64\","
+            + "\"name\":\"io.debezium.time.MicroTimestamp\"},"
+            + "{\"field\":\"nanos\",\"type\":\"int64\","
+            + "\"name\":\"io.debezium.time.NanoTimestamp\"},"
+            + "{\"field\":\"zoned\",\"type\":\"string\","
+            + "\"name\":\"io.debezium.time.ZonedTimestamp\"},"
+            + "{\"field\":\"day\",\"type\":\"int32\",\"name\":\"io.debezium.time.Date\"},"
+            + "{\"field\":\"t_ms\",\"type\":\"int32\",\"name\":\"io.debezium.time.Time\"},"
+            + "{\"field\":\"t_micros\",\"type\":\"int64\",\"name\":\"io.debezium.time.MicroTime\"},"
+            + "{\"field\":\"t_nanos\",\"type\":\"int64\",\"name\":\"io.debezium.time.NanoTime\"}"
+            + "]}";
+    // 2023-11-14T22:13:20.123456789 (UTC wall clock), before the epoch too; 01:02:03.456789.
+    String after =
+        "{\"id\":1,\"ms\":1700000000123,\"micros\":1700000000123456,"
+            + "\"nanos\":1700000000123456789,\"zoned\":\"2023-11-14T23:13:20.123456+01:00\","
+            + "\"day\":19675,\"t_ms\":3723456,\"t_micros\":3723456789,\"t_nanos\":3723456789000}";
+    String before =
+        "{\"id\":2,\"ms\":-1,\"micros\":-1,\"nanos\":-1000,"
+            + "\"zoned\":\"1969-12-31T23:59:59.999999Z\",\"day\":-1,\"t_ms\":0,"
+            + "\"t_micros\":0,\"t_nanos\":0}";
+    String badZone = before.replace("\"id\":2", "\"id\":3").replace("59.999999Z", "soon");
+    for (String payload : List.of(after, badZone, before)) {
+      produce(
+          "debezium-binary-in", 0, null, "{\"schema\":" + schema + ",\"payload\":" + payload + "}");
+    }
+    Map<String, String> props = sinkConfig(cluster, server, db, "debezium-binary-in", "events");
+    props.put("tasks.max", "1");
+    props.put("format", "binary");
+    withStructValues(props);
+    withDeadLetterQueue(props, "debezium-binary-dlq");
+    cluster.connect().configureConnector("debezium-binary-sink", props);
+
+    awaitCount(
+        server,
+        db,
+        "SELECT next_offset FROM pipeline_connect.sink_offsets"
+            + " WHERE connector = 'debezium-binary-sink'",
+        3);
+    assertThat(
+            rows(
+                server,
+                db,
+                "SELECT id, ms, micros, nanos, zoned AT TIME ZONE 'UTC', day, t_ms, t_micros,"
+                    + " t_nanos FROM events ORDER BY id"))
+        .containsExactly(
+            "1|2023-11-14 22:13:20.123|2023-11-14 22:13:20.123456|2023-11-14 22:13:20.123456"
+                + "|2023-11-14 22:13:20.123456|2023-11-14|01:02:03.456|01:02:03.456789"
+                + "|01:02:03.456789",
+            "2|1969-12-31 23:59:59.999|1969-12-31 23:59:59.999999|1969-12-31 23:59:59.999999"
+                + "|1969-12-31 23:59:59.999999|1969-12-31|00:00:00|00:00:00|00:00:00");
+    assertThat(cluster.kafka().consume(1, Duration.ofSeconds(60).toMillis(), "debezium-binary-dlq"))
+        .hasSize(1);
+  }
+
+  /**
    * Arrays, inet and cidr in binary COPY, read back by PostgreSQL: array_recv and network_recv
    * check every header field, so a wrong element OID, flag or length fails the COPY.
    */
