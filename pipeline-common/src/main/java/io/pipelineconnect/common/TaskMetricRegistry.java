@@ -8,6 +8,7 @@ import java.util.function.Supplier;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.metrics.JmxReporter;
 import org.apache.kafka.common.metrics.KafkaMetricsContext;
+import org.apache.kafka.common.metrics.MeasurableStat;
 import org.apache.kafka.common.metrics.MetricConfig;
 import org.apache.kafka.common.metrics.MetricValueProvider;
 import org.apache.kafka.common.metrics.Metrics;
@@ -76,8 +77,36 @@ public final class TaskMetricRegistry implements AutoCloseable {
     return name(name, description, Map.of());
   }
 
+  /**
+   * Registers a metric. A name still held is left to its holder and the task runs on without it:
+   * the holder is an earlier instance of this task on this worker whose graceful stop timed out, so
+   * the worker has not removed its metrics yet, and a metric must never stop a task (Connect's
+   * {@code IllegalArgumentException} here killed the restarted Kinesis task in a fault run).
+   */
   public void add(MetricName name, MetricValueProvider<?> value) {
-    registry.add(name, value);
+    try {
+      registry.add(name, value);
+    } catch (IllegalArgumentException e) {
+      stillHeld(name, e);
+    }
+  }
+
+  /** Adds a stat to the sensor under the name; a name still held as in {@link #add}. */
+  public void add(Sensor sensor, MetricName name, MeasurableStat stat) {
+    try {
+      sensor.add(name, stat);
+    } catch (IllegalArgumentException e) {
+      stillHeld(name, e);
+    }
+  }
+
+  private static void stillHeld(MetricName name, IllegalArgumentException e) {
+    log.warn(
+        "Metric {} {} is still registered, by an earlier instance of this task that the worker"
+            + " has not stopped yet; this instance runs without it until it restarts ({})",
+        name.name(),
+        name.tags(),
+        e.getMessage());
   }
 
   /** A new sensor; its name is made unique, since sensor names are shared by the whole worker. */

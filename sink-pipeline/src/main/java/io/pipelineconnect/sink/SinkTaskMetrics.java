@@ -31,29 +31,36 @@ final class SinkTaskMetrics implements AutoCloseable {
   private SinkTaskMetrics(TaskMetricRegistry registry) {
     this.registry = registry;
     rows = registry.sensor("sink-rows");
-    rows.add(
+    registry.add(
+        rows,
         registry.name(ROWS_RATE, "Rows committed into the target relations per second."),
         new Rate());
-    rows.add(
+    registry.add(
+        rows,
         registry.name(ROWS_TOTAL, "Rows committed into the target relations in total."),
         new CumulativeSum());
     badRecords = registry.sensor("sink-bad-records");
-    badRecords.add(
+    registry.add(
+        badRecords,
         registry.name(
             BAD_RECORDS_TOTAL,
             "Records the database or the format refused, sent to the errant record reporter."),
         new CumulativeCount());
     batches = registry.sensor("sink-batches");
-    batches.add(
+    registry.add(
+        batches,
         registry.name(BATCHES_TOTAL, "COPY and commit cycles committed in total."),
         new CumulativeCount());
-    batches.add(
+    registry.add(
+        batches,
         registry.name(
             BATCH_TIME_AVG,
             "Average time of a cycle's flush: the rest of the COPY, the offsets, the commit."),
         new Avg());
-    batches.add(
-        registry.name(BATCH_TIME_MAX, "Longest flush of a COPY and commit cycle."), new Max());
+    registry.add(
+        batches,
+        registry.name(BATCH_TIME_MAX, "Longest flush of a COPY and commit cycle."),
+        new Max());
   }
 
   static SinkTaskMetrics create(SinkTaskContext context, String connector, int task) {

@@ -34,13 +34,17 @@ final class KinesisTaskMetrics implements AutoCloseable {
   private KinesisTaskMetrics(TaskMetricRegistry registry) {
     this.registry = registry;
     records = registry.sensor("kinesis-records");
-    records.add(
-        registry.name(RECORDS_RATE, "Kinesis records handed to Connect per second."), new Rate());
-    records.add(
+    registry.add(
+        records,
+        registry.name(RECORDS_RATE, "Kinesis records handed to Connect per second."),
+        new Rate());
+    registry.add(
+        records,
         registry.name(RECORDS_TOTAL, "Kinesis records handed to Connect in total."),
         new CumulativeSum());
     outsideShard = registry.sensor("kinesis-subrecords-outside-shard");
-    outsideShard.add(
+    registry.add(
+        outsideShard,
         registry.name(
             OUTSIDE_SHARD_TOTAL,
             "KPL user records whose hash key lies outside the shard they were read from, dropped"

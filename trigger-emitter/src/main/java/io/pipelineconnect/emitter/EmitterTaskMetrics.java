@@ -37,13 +37,17 @@ final class EmitterTaskMetrics implements AutoCloseable {
   private EmitterTaskMetrics(TaskMetricRegistry registry, BucketLocks buckets, RelayLagWatch lag) {
     this.registry = registry;
     relayed = registry.sensor("emitter-relayed");
-    relayed.add(
-        registry.name(MESSAGES_RATE, "Outbox messages handed to Connect per second."), new Rate());
-    relayed.add(
+    registry.add(
+        relayed,
+        registry.name(MESSAGES_RATE, "Outbox messages handed to Connect per second."),
+        new Rate());
+    registry.add(
+        relayed,
         registry.name(MESSAGES_TOTAL, "Outbox messages handed to Connect in total."),
         new CumulativeSum());
     failed = registry.sensor("emitter-failed");
-    failed.add(
+    registry.add(
+        failed,
         registry.name(
             FAILED_TOTAL,
             "Outbox messages marked failed (refused topic, missing topic or partition, too"
@@ -55,11 +59,13 @@ final class EmitterTaskMetrics implements AutoCloseable {
             + " server's clock), over the metrics window: how soon the relay picks up what is"
             + " committed. A message counts from its insert, so the messages of a long transaction"
             + " count from before it committed.";
-    claimLatency.add(
+    registry.add(
+        claimLatency,
         registry.name(
             CLAIM_LATENCY_AVG, "On average over the claims that found messages," + claimLatencyDoc),
         new Avg());
-    claimLatency.add(
+    registry.add(
+        claimLatency,
         registry.name(
             CLAIM_LATENCY_MAX, "At most over the claims that found messages," + claimLatencyDoc),
         new Max());
