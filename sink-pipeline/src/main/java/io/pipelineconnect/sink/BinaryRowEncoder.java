@@ -89,7 +89,7 @@ final class BinaryRowEncoder implements RowEncoder {
         } else {
           Field field = struct.schema().field(column.name());
           fieldValue =
-              field == null ? null : DebeziumTime.toJavaTime(field.schema(), struct.get(field));
+              field == null ? null : DebeziumTypes.toJava(field.schema(), struct.get(field));
         }
         if (fieldValue == null) {
           writeInt(buffer, -1);

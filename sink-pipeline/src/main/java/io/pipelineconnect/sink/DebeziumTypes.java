@@ -1,38 +1,53 @@
 package io.pipelineconnect.sink;
 
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalTime;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
+import java.util.Base64;
 import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.Struct;
 
 /**
- * Debezium's time types as the instants, dates and times they stand for. With its default {@code
- * time.precision.mode} Debezium sends a source's temporal columns as plain integers (or ISO text)
- * named {@code io.debezium.time.*}, not as Connect's logical types; both row formats read them
- * through this one mapping. A zone-less timestamp becomes the instant whose UTC wall clock is the
- * source's, which is what PostgreSQL's {@code timestamp} stores.
+ * Debezium's own semantic types as the Java values they stand for. With its defaults Debezium sends
+ * a source's temporal columns as plain integers (or ISO text) named {@code io.debezium.time.*}, and
+ * a {@code numeric} without a fixed scale as a {@code io.debezium.data.VariableScaleDecimal} struct
+ * of scale and unscaled bytes, not as Connect's logical types; every row format reads them through
+ * this one mapping. A zone-less timestamp becomes the instant whose UTC wall clock is the source's,
+ * which is what PostgreSQL's {@code timestamp} stores.
  */
-final class DebeziumTime {
-  private DebeziumTime() {}
+final class DebeziumTypes {
+  static final String VARIABLE_SCALE_DECIMAL = "io.debezium.data.VariableScaleDecimal";
+
+  private DebeziumTypes() {}
+
+  /** Whether values of the schema name are ones {@link #toJava} maps. */
+  static boolean maps(String name) {
+    return name != null
+        && ((name.startsWith("io.debezium.time.") && !name.equals("io.debezium.time.ZonedTime"))
+            || name.equals(VARIABLE_SCALE_DECIMAL));
+  }
 
   /**
-   * The value as a {@link LocalDate}, {@link LocalTime} or {@link Instant} if its schema names a
-   * Debezium time type, else the value unchanged.
+   * The value as a {@link LocalDate}, {@link LocalTime}, {@link Instant} or {@link BigDecimal} if
+   * its schema names a Debezium type, else the value unchanged.
    *
-   * @throws BadRecordException for a ZonedTimestamp that is no ISO-8601 timestamp with an offset
+   * @throws BadRecordException for a value that is not what its type's name says
    */
-  static Object toJavaTime(Schema schema, Object value) throws BadRecordException {
+  static Object toJava(Schema schema, Object value) throws BadRecordException {
     if (value == null || schema == null || schema.name() == null) {
       return value;
     }
-    return toJavaTime(schema.name(), value);
+    return toJava(schema.name(), value);
   }
 
   /** The same, by the schema's name. */
-  static Object toJavaTime(String name, Object value) throws BadRecordException {
-    if (!name.startsWith("io.debezium.time.")) {
+  static Object toJava(String name, Object value) throws BadRecordException {
+    if (!maps(name)) {
       return value;
     }
     return switch (name) {
@@ -44,6 +59,7 @@ final class DebeziumTime {
       case "io.debezium.time.MicroTimestamp" -> micros(number(value));
       case "io.debezium.time.NanoTimestamp" -> Instant.ofEpochSecond(0, number(value));
       case "io.debezium.time.ZonedTimestamp" -> zoned(value);
+      case VARIABLE_SCALE_DECIMAL -> variableScale(value);
       default -> value;
     };
   }
@@ -51,6 +67,43 @@ final class DebeziumTime {
   static Instant micros(long micros) {
     return Instant.ofEpochSecond(
         Math.floorDiv(micros, 1_000_000), Math.floorMod(micros, 1_000_000) * 1000L);
+  }
+
+  /**
+   * A VariableScaleDecimal from its parts, whether a Struct or JSON's {@code scale} and base64
+   * {@code value}.
+   */
+  static BigDecimal variableScale(int scale, Object unscaled) throws BadRecordException {
+    byte[] bytes;
+    if (unscaled instanceof byte[] b) {
+      bytes = b;
+    } else if (unscaled instanceof ByteBuffer buffer) {
+      bytes = new byte[buffer.remaining()];
+      buffer.duplicate().get(bytes);
+    } else if (unscaled instanceof String base64) {
+      try {
+        bytes = Base64.getDecoder().decode(base64);
+      } catch (IllegalArgumentException e) {
+        throw new BadRecordException("A VariableScaleDecimal's value is not base64", e);
+      }
+    } else {
+      throw new BadRecordException("A VariableScaleDecimal has no value");
+    }
+    if (bytes.length == 0) {
+      throw new BadRecordException("A VariableScaleDecimal's value is empty");
+    }
+    return new BigDecimal(new BigInteger(bytes), scale);
+  }
+
+  private static BigDecimal variableScale(Object value) throws BadRecordException {
+    if (value instanceof Struct struct
+        && struct.schema().field("scale") != null
+        && struct.schema().field("value") != null
+        && struct.get("scale") instanceof Number scale) {
+      return variableScale(scale.intValue(), struct.get("value"));
+    }
+    throw new BadRecordException(
+        VARIABLE_SCALE_DECIMAL + " should be a struct of scale and value, got " + value);
   }
 
   private static long number(Object value) throws BadRecordException {

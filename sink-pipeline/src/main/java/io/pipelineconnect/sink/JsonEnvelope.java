@@ -64,8 +64,11 @@ final class JsonEnvelope {
 
   private record Nested() implements Kind {}
 
-  /** Debezium's integer time types ({@link DebeziumTime}). */
+  /** Debezium's integer time types ({@link DebeziumTypes}). */
   private record DebeziumTimeType(String name) implements Kind {}
+
+  /** Debezium's VariableScaleDecimal: a struct of scale and base64 unscaled value. */
+  private record VariableScale() implements Kind {}
 
   /** A struct whose own fields' kinds are known: a change event's before and after. */
   private record StructOf(Map<String, Kind> kinds) implements Kind {}
@@ -117,7 +120,8 @@ final class JsonEnvelope {
 
   /** Reads an object's fields, after its START_OBJECT, each rendered by the kind of its name. */
   private static void readFields(
-      JsonParser object, Map<String, Kind> kinds, Map<String, Object> into) throws IOException {
+      JsonParser object, Map<String, Kind> kinds, Map<String, Object> into)
+      throws IOException, BadRecordException {
     while (object.nextToken() == JsonToken.FIELD_NAME) {
       String name = object.currentName();
       JsonToken token = object.nextToken();
@@ -226,9 +230,11 @@ final class JsonEnvelope {
       case "org.apache.kafka.connect.data.Decimal":
         return new LogicalDecimal(field.path("parameters").path("scale").asInt(0));
       default:
+        if (logical.equals(DebeziumTypes.VARIABLE_SCALE_DECIMAL)) {
+          return new VariableScale();
+        }
         // ZonedTimestamp is ISO text already, which PostgreSQL reads as it is.
-        if (logical.startsWith("io.debezium.time.")
-            && !logical.equals("io.debezium.time.ZonedTimestamp")) {
+        if (DebeziumTypes.maps(logical) && !logical.equals("io.debezium.time.ZonedTimestamp")) {
           return new DebeziumTimeType(logical);
         }
         break;
@@ -245,13 +251,21 @@ final class JsonEnvelope {
     return new StructOf(fieldKinds(schema));
   }
 
-  private static Object render(JsonParser p, JsonToken token, Kind kind) throws IOException {
+  private static Object render(JsonParser p, JsonToken token, Kind kind)
+      throws IOException, BadRecordException {
     if (token == JsonToken.VALUE_NULL) {
       return null;
     }
     if (token == JsonToken.START_ARRAY) {
       // Kept as a node: an array column takes it as an array literal, a jsonb column as JSON.
       return MAPPER.readTree(p);
+    }
+    if (token == JsonToken.START_OBJECT && kind instanceof VariableScale) {
+      JsonNode decimal = MAPPER.readTree(p);
+      return DebeziumTypes.variableScale(
+              decimal.path("scale").asInt(0),
+              decimal.path("value").isTextual() ? decimal.path("value").asText() : null)
+          .toPlainString();
     }
     if (token == JsonToken.START_OBJECT) {
       String json = MAPPER.writeValueAsString(MAPPER.readTree(p));

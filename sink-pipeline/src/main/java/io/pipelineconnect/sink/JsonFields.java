@@ -253,21 +253,28 @@ final class JsonFields {
           "io.debezium.time.NanoTime",
           "io.debezium.time.Timestamp",
           "io.debezium.time.MicroTimestamp",
-          "io.debezium.time.NanoTimestamp" ->
+          "io.debezium.time.NanoTimestamp",
+          DebeziumTypes.VARIABLE_SCALE_DECIMAL ->
           debeziumText(logical, value);
       default -> null;
     };
   }
 
-  /** Debezium's time types (ZonedTimestamp is ISO text already) as PostgreSQL reads them. */
+  /**
+   * Debezium's time types (ZonedTimestamp is ISO text already) and VariableScaleDecimal as
+   * PostgreSQL reads them.
+   */
   static String debeziumText(String logical, Object value) {
-    Object time;
+    Object java;
     try {
-      time = DebeziumTime.toJavaTime(logical, value);
+      java = DebeziumTypes.toJava(logical, value);
     } catch (BadRecordException e) {
       throw new IllegalArgumentException(e.getMessage(), e);
     }
-    return time instanceof LocalTime local ? MICRO_TIME.format(local) : time.toString();
+    if (java instanceof LocalTime local) {
+      return MICRO_TIME.format(local);
+    }
+    return java instanceof BigDecimal decimal ? decimal.toPlainString() : java.toString();
   }
 
   private static byte[] toArray(java.nio.ByteBuffer buffer) {

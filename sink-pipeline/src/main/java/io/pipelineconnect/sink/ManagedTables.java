@@ -344,6 +344,9 @@ final class ManagedTables {
         case "io.debezium.data.Uuid" -> {
           return "uuid";
         }
+        case DebeziumTypes.VARIABLE_SCALE_DECIMAL -> {
+          return "numeric";
+        }
         default -> {
           // Not one we know: the physical type below.
         }

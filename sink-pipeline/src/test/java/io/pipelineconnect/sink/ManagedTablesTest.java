@@ -41,6 +41,14 @@ class ManagedTablesTest {
                   .build())
           .field("stamps", SchemaBuilder.array(Timestamp.SCHEMA).optional().build())
           .field("blobs", SchemaBuilder.array(Schema.BYTES_SCHEMA).optional().build())
+          .field(
+              "exact",
+              SchemaBuilder.struct()
+                  .name("io.debezium.data.VariableScaleDecimal")
+                  .field("scale", Schema.INT32_SCHEMA)
+                  .field("value", Schema.BYTES_SCHEMA)
+                  .optional()
+                  .build())
           .field("micros", SchemaBuilder.int64().name("io.debezium.time.MicroTimestamp").build())
           .field("weird \"name\"", Schema.OPTIONAL_INT16_SCHEMA)
           .build();
@@ -77,6 +85,7 @@ class ManagedTablesTest {
                 + " \"note\" text, \"amount\" numeric, \"placed\" timestamptz NOT NULL,"
                 + " \"day\" date, \"at\" time, \"paid\" boolean, \"blob\" bytea, \"tags\" text[],"
                 + " \"scores\" integer[], \"grid\" jsonb, \"stamps\" jsonb, \"blobs\" jsonb,"
+                + " \"exact\" numeric,"
                 + " \"micros\" timestamp NOT NULL, \"weird \"\"name\"\"\" smallint,"
                 + " \"src_offset\" bigint, PRIMARY KEY (\"id\"))");
   }

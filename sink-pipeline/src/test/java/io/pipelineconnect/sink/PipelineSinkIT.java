@@ -252,7 +252,7 @@ class PipelineSinkIT {
         server,
         db,
         "CREATE TABLE events (id bigint, ms timestamp, micros timestamp, nanos timestamp,"
-            + " zoned timestamptz, day date, t_ms time, t_micros time, t_nanos time)");
+            + " zoned timestamptz, day date, t_ms time, t_micros time, t_nanos time, price numeric)");
     cluster.kafka().createTopic("debezium-binary-in", 1);
     String schema =
         "{\"type\":\"struct\",\"fields\":["
@@ -267,17 +267,21 @@ class PipelineSinkIT {
             + "{\"field\":\"day\",\"type\":\"int32\",\"name\":\"io.debezium.time.Date\"},"
             + "{\"field\":\"t_ms\",\"type\":\"int32\",\"name\":\"io.debezium.time.Time\"},"
             + "{\"field\":\"t_micros\",\"type\":\"int64\",\"name\":\"io.debezium.time.MicroTime\"},"
-            + "{\"field\":\"t_nanos\",\"type\":\"int64\",\"name\":\"io.debezium.time.NanoTime\"}"
+            + "{\"field\":\"t_nanos\",\"type\":\"int64\",\"name\":\"io.debezium.time.NanoTime\"},"
+            + "{\"field\":\"price\",\"type\":\"struct\","
+            + "\"name\":\"io.debezium.data.VariableScaleDecimal\",\"fields\":["
+            + "{\"field\":\"scale\",\"type\":\"int32\"},{\"field\":\"value\",\"type\":\"bytes\"}]}"
             + "]}";
     // 2023-11-14T22:13:20.123456789 (UTC wall clock), before the epoch too; 01:02:03.456789.
     String after =
         "{\"id\":1,\"ms\":1700000000123,\"micros\":1700000000123456,"
             + "\"nanos\":1700000000123456789,\"zoned\":\"2023-11-14T23:13:20.123456+01:00\","
-            + "\"day\":19675,\"t_ms\":3723456,\"t_micros\":3723456789,\"t_nanos\":3723456789000}";
+            + "\"day\":19675,\"t_ms\":3723456,\"t_micros\":3723456789,\"t_nanos\":3723456789000,"
+            + "\"price\":{\"scale\":2,\"value\":\"MDk=\"}}";
     String before =
         "{\"id\":2,\"ms\":-1,\"micros\":-1,\"nanos\":-1000,"
             + "\"zoned\":\"1969-12-31T23:59:59.999999Z\",\"day\":-1,\"t_ms\":0,"
-            + "\"t_micros\":0,\"t_nanos\":0}";
+            + "\"t_micros\":0,\"t_nanos\":0,\"price\":{\"scale\":0,\"value\":\"/w==\"}}";
     String badZone = before.replace("\"id\":2", "\"id\":3").replace("59.999999Z", "soon");
     for (String payload : List.of(after, badZone, before)) {
       produce(
@@ -301,13 +305,13 @@ class PipelineSinkIT {
                 server,
                 db,
                 "SELECT id, ms, micros, nanos, zoned AT TIME ZONE 'UTC', day, t_ms, t_micros,"
-                    + " t_nanos FROM events ORDER BY id"))
+                    + " t_nanos, price FROM events ORDER BY id"))
         .containsExactly(
             "1|2023-11-14 22:13:20.123|2023-11-14 22:13:20.123456|2023-11-14 22:13:20.123456"
                 + "|2023-11-14 22:13:20.123456|2023-11-14|01:02:03.456|01:02:03.456789"
-                + "|01:02:03.456789",
+                + "|01:02:03.456789|123.45",
             "2|1969-12-31 23:59:59.999|1969-12-31 23:59:59.999999|1969-12-31 23:59:59.999999"
-                + "|1969-12-31 23:59:59.999999|1969-12-31|00:00:00|00:00:00|00:00:00");
+                + "|1969-12-31 23:59:59.999999|1969-12-31|00:00:00|00:00:00|00:00:00|-1");
     assertThat(cluster.kafka().consume(1, Duration.ofSeconds(60).toMillis(), "debezium-binary-dlq"))
         .hasSize(1);
   }

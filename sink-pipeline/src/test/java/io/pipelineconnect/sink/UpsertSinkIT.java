@@ -15,9 +15,11 @@ import io.pipelineconnect.testsupport.ConnectClusterExtension;
 import io.pipelineconnect.testsupport.KafkaConnectCluster;
 import io.pipelineconnect.testsupport.PostgresExtension;
 import io.pipelineconnect.testsupport.PostgresServer;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -137,7 +139,8 @@ class UpsertSinkIT {
     execute(
         server,
         db,
-        "CREATE TABLE items (id bigint PRIMARY KEY, name text, qty int, updated_at timestamp)");
+        "CREATE TABLE items (id bigint PRIMARY KEY, name text, qty int, updated_at timestamp,"
+            + " price numeric)");
     cluster.kafka().createTopic(topic, 3);
     // A source table, modelled: random inserts, updates and deletes (each delete followed by its
     // tombstone, as Debezium sends them), keys spread over three partitions.
@@ -183,13 +186,13 @@ class UpsertSinkIT {
     awaitCommitted(server, db, "cdc-sink-" + read, events);
     List<String> expected =
         source.entrySet().stream()
-            .map(e -> e.getKey() + "|" + e.getValue())
+            .map(e -> e.getKey() + "|" + e.getValue() + "|" + price(e.getValue()).toPlainString())
             .collect(Collectors.toList());
     assertThat(
             rows(
                 server,
                 db,
-                "SELECT id, name, qty, (extract(epoch FROM updated_at) * 1000000)::bigint"
+                "SELECT id, name, qty, (extract(epoch FROM updated_at) * 1000000)::bigint, price"
                     + " FROM items ORDER BY id"))
         .containsExactlyElementsOf(expected);
   }
@@ -203,7 +206,18 @@ class UpsertSinkIT {
           + "{\"field\":\"name\",\"type\":\"string\",\"optional\":true},"
           + "{\"field\":\"qty\",\"type\":\"int32\",\"optional\":true},"
           + "{\"field\":\"updated_at\",\"type\":\"int64\",\"optional\":true,"
-          + "\"name\":\"io.debezium.time.MicroTimestamp\"}]";
+          + "\"name\":\"io.debezium.time.MicroTimestamp\"},"
+          // Debezium's numeric without a fixed scale.
+          + "{\"field\":\"price\",\"type\":\"struct\",\"optional\":true,"
+          + "\"name\":\"io.debezium.data.VariableScaleDecimal\",\"fields\":["
+          + "{\"field\":\"scale\",\"type\":\"int32\",\"optional\":false},"
+          + "{\"field\":\"value\",\"type\":\"bytes\",\"optional\":false}]}]";
+
+  /** The modelled row's price: its qty in hundredths, so its scale is 2 and varies not. */
+  private static BigDecimal price(String state) {
+    return BigDecimal.valueOf(Long.parseLong(state.split("\\|")[1]), 2);
+  }
+
   private static final String ENVELOPE_SCHEMA =
       "{\"type\":\"struct\",\"name\":\"srv.public.items.Envelope\",\"optional\":false,"
           + "\"fields\":[{\"field\":\"before\","
@@ -226,7 +240,9 @@ class UpsertSinkIT {
         + parts[1]
         + ",\"updated_at\":"
         + parts[2]
-        + "}";
+        + ",\"price\":{\"scale\":2,\"value\":\""
+        + Base64.getEncoder().encodeToString(price(state).unscaledValue().toByteArray())
+        + "\"}}";
   }
 
   /** A Debezium change event as JsonConverter writes it, schema and payload. */
