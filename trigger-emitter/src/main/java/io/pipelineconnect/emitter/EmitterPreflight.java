@@ -136,7 +136,8 @@ final class EmitterPreflight {
     if (text.startsWith("emitter.outbox.") && text.indexOf(':') > 0) {
       return text.substring(0, text.indexOf(':'));
     }
-    if (text.startsWith("No outbox in schema")) {
+    if (text.startsWith("No outbox in schema")
+        || text.contains("installed by an earlier version")) {
       return EmitterConfig.INSTALL;
     }
     if (text.contains("emitter.buckets")) {

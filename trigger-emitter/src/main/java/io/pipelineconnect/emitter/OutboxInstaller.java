@@ -218,5 +218,32 @@ final class OutboxInstaller {
         }
       }
     }
+    checkCurrentVersion(connection, schema);
+  }
+
+  /**
+   * An outbox a DBA installed from an earlier version's script (emitter.install=false) lacks what
+   * the relay now reads: said plainly here, not as a missing column at the first claim.
+   */
+  private static void checkCurrentVersion(Connection connection, String schema)
+      throws SQLException {
+    try (PreparedStatement query =
+        connection.prepareStatement(
+            "SELECT 1 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
+                + " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                + " WHERE n.nspname = ? AND c.relname = 'outbox' AND a.attname = 'headers'"
+                + " AND NOT a.attisdropped")) {
+      query.setString(1, schema);
+      try (ResultSet rs = query.executeQuery()) {
+        if (!rs.next()) {
+          throw new ConnectException(
+              "The outbox in schema "
+                  + schema
+                  + " was installed by an earlier version (it has no headers column): run"
+                  + " trigger-emitter/sql/pipeline_kafka_outbox.sql of this version again (it keeps"
+                  + " the messages waiting), or set emitter.install=true");
+        }
+      }
+    }
   }
 }

@@ -369,6 +369,29 @@ class EmitterSqlIT {
     assertThat(outbox()).isEmpty();
   }
 
+  /**
+   * An outbox installed by a DBA from an earlier version's script lacks the headers column: the
+   * check says to run this version's script, and running it (the install) upgrades the outbox in
+   * place, keeping the message waiting.
+   */
+  @Test
+  void anOutboxOfAnEarlierVersionIsNamedAndTheInstallUpgradesItKeepingItsMessages()
+      throws SQLException {
+    sql(
+        "ALTER TABLE pipeline_kafka.outbox DROP COLUMN headers",
+        "INSERT INTO pipeline_kafka.outbox (bucket, topic, message) VALUES (0, 'waiting', 'x')");
+    try (Connection connection = server.connect(db)) {
+      assertThatThrownBy(() -> OutboxInstaller.check(connection, "pipeline_kafka"))
+          .isInstanceOf(ConnectException.class)
+          .hasMessageContaining("installed by an earlier version")
+          .hasMessageContaining("pipeline_kafka_outbox.sql");
+      OutboxInstaller.install(connection, config);
+      OutboxInstaller.check(connection, "pipeline_kafka");
+    }
+    sql("SELECT pipeline_kafka.produce_message('after', 'y'::bytea)");
+    assertThat(outbox()).hasSize(2).anyMatch(row -> row.startsWith("waiting|"));
+  }
+
   @Test
   void anIdSequenceWithACacheIsRefused() throws SQLException {
     sql("ALTER SEQUENCE pipeline_kafka.outbox_id_seq CACHE 20");
