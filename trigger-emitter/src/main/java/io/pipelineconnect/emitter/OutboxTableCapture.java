@@ -201,7 +201,7 @@ record OutboxTableCapture(
    */
   void install(Connection db, String schema) throws SQLException {
     Map<String, String> types = columnTypes(db);
-    String create = createTrigger(schema, "bytea".equals(types.get(payload)));
+    String create = createTrigger(schema, types);
     try (Statement statement = db.createStatement()) {
       statement.execute(
           "DROP TRIGGER IF EXISTS "
@@ -251,7 +251,7 @@ record OutboxTableCapture(
                   + trigger
                   + ", so its rows are not relayed. Set emitter.install=true, or as the table's"
                   + " owner run "
-                  + createTrigger(schema, "bytea".equals(types.get(payload))));
+                  + createTrigger(schema, types));
         }
       }
     }
@@ -296,6 +296,11 @@ record OutboxTableCapture(
       }
     }
     return types;
+  }
+
+  /** The CREATE TRIGGER statement for the table whose column types these are. */
+  private String createTrigger(String schema, Map<String, String> types) {
+    return createTrigger(schema, "bytea".equals(types.get(payload)));
   }
 
   /** The CREATE TRIGGER statement; every name and literal in it quoted. */
