@@ -37,14 +37,15 @@ final class KinesisPreflight {
         "region "
             + config.region()
             + config.endpointUrl().map(url -> " (kinesis.url " + url + ")").orElse("");
+    StreamRef stream = config.streamRef();
     try (KinesisClient kinesis = KinesisClientFactory.createForCheck(config)) {
-      kinesis.describeStreamSummary(b -> b.streamName(config.stream()));
+      kinesis.describeStreamSummary(b -> b.streamName(stream.name()).streamARN(stream.arn()));
     } catch (ResourceNotFoundException e) {
       LiveValidation.addError(
           result,
           streamKey,
           "Stream "
-              + config.stream()
+              + stream
               + " does not exist in "
               + where
               + ": create it, or set "
@@ -63,7 +64,7 @@ final class KinesisPreflight {
             "Kinesis in "
                 + where
                 + " refused the caller for stream "
-                + config.stream()
+                + stream
                 + " ("
                 + answer
                 + "): check the credentials, and grant kinesis:DescribeStreamSummary,"
@@ -73,13 +74,7 @@ final class KinesisPreflight {
         LiveValidation.addError(
             result,
             streamKey,
-            "Kinesis in "
-                + where
-                + " could not describe stream "
-                + config.stream()
-                + " ("
-                + answer
-                + ")");
+            "Kinesis in " + where + " could not describe stream " + stream + " (" + answer + ")");
       }
     } catch (SdkClientException e) {
       LiveValidation.addError(

@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -102,19 +101,20 @@ public final class KinesisSourceConfig extends AbstractConfig {
   /** What {@code topic} and {@code kinesis.markers.topic} may hold for the stream's name. */
   static final String STREAM_PLACEHOLDER = "${stream}";
 
-  /** Kinesis's rule for a stream name (CreateStream API reference). */
-  private static final Pattern STREAM_NAME = Pattern.compile("[a-zA-Z0-9_.-]{1,128}");
-
   /** STS's rule for RoleSessionName (AssumeRole API reference). */
   private static final Pattern SESSION_NAME = Pattern.compile("[\\w+=,.@-]{2,64}");
 
   public static final ConfigDef CONFIG_DEF = configDef();
 
   private final StartPosition startPosition;
+  private final List<StreamRef> streamRefs;
+  private final String region;
 
   public KinesisSourceConfig(Map<String, String> props) {
     super(CONFIG_DEF, props);
     startPosition = StartPosition.parse(getString(START_OFFSET));
+    List<String> given = getString(STREAM) != null ? List.of(getString(STREAM)) : getList(STREAMS);
+    streamRefs = given.stream().map(StreamRef::parse).toList();
     boolean hasKey = getString(ACCESS_KEY_ID) != null;
     boolean hasSecret = getPassword(SECRET_ACCESS_KEY) != null;
     if (hasKey != hasSecret) {
@@ -139,10 +139,13 @@ public final class KinesisSourceConfig extends AbstractConfig {
               ? "Set kinesis.stream or kinesis.streams, not both"
               : "Name the stream to read in kinesis.stream, or several in kinesis.streams");
     }
-    if (several && new HashSet<>(getList(STREAMS)).size() != getList(STREAMS).size()) {
+    if (streamRefs.stream().map(StreamRef::name).distinct().count() != streamRefs.size()) {
       throw new ConfigException(
-          STREAMS, getList(STREAMS).toString(), "A stream is named twice: name each once");
+          STREAMS,
+          getList(STREAMS).toString(),
+          "A stream is named twice (by name or by ARN): name each once");
     }
+    region = regionOf(streamRefs);
     if (getString(ROLE_ARN) == null && getPassword(ROLE_EXTERNAL_ID) != null) {
       // The value is a shared secret of the role's trust policy: never echo it.
       throw new ConfigException(
@@ -160,7 +163,42 @@ public final class KinesisSourceConfig extends AbstractConfig {
     }
   }
 
-  /** Unset, or one or more Kinesis stream names (a string or a list). */
+  /**
+   * The region the client talks to: kinesis.region where set, else that of the stream ARNs, else
+   * the default. A client reads one region, so every ARN must lie in it.
+   */
+  private String regionOf(List<StreamRef> streams) {
+    boolean regionSet = originals().get(REGION) != null;
+    String chosen = regionSet ? getString(REGION) : null;
+    for (StreamRef stream : streams) {
+      if (stream.region() == null) {
+        continue;
+      }
+      if (!REGION_NAME.matcher(stream.region()).matches()) {
+        throw new ConfigException(
+            streamsKey(),
+            stream.given(),
+            "'" + stream.region() + "' in the stream's ARN is not an AWS region name");
+      }
+      if (chosen == null) {
+        chosen = stream.region();
+      } else if (!chosen.equals(stream.region())) {
+        throw new ConfigException(
+            streamsKey(),
+            stream.given(),
+            "The stream's ARN is in region "
+                + stream.region()
+                + " but the connector reads "
+                + chosen
+                + (regionSet ? " (kinesis.region)" : " (another stream's ARN)")
+                + ": one connector reads one region; set kinesis.region to the streams' region,"
+                + " or read the other region with a second connector");
+      }
+    }
+    return chosen != null ? chosen : getString(REGION);
+  }
+
+  /** Unset, or one or more Kinesis streams by name or ARN (a string or a list). */
   static ConfigDef.Validator streamNames() {
     return ConfigDef.LambdaValidator.with(
         (name, value) -> {
@@ -169,17 +207,15 @@ public final class KinesisSourceConfig extends AbstractConfig {
           }
           List<?> names = value instanceof List<?> list ? list : List.of(value);
           for (Object stream : names) {
-            if (!STREAM_NAME.matcher(stream.toString()).matches()) {
+            if (StreamRef.parse(stream.toString()) == null) {
               throw new ConfigException(
-                  name,
-                  value,
-                  "'"
-                      + stream
-                      + "' is not a Kinesis stream name: 1-128 characters from a-z A-Z 0-9 _ . -");
+                  name, value, "'" + stream + "' is neither " + StreamRef.RULE);
             }
           }
         },
-        () -> "Kinesis stream names: 1-128 characters from a-z A-Z 0-9 _ . -");
+        () ->
+            "stream names (1-128 characters from a-z A-Z 0-9 _ . -) or stream ARNs"
+                + " (arn:aws:kinesis:<region>:<account id>:stream/<name>)");
   }
 
   static ConfigDef.Validator sessionName() {
@@ -483,8 +519,9 @@ public final class KinesisSourceConfig extends AbstractConfig {
     return Optional.ofNullable(getString(URL));
   }
 
+  /** kinesis.region where set, else the region of the stream ARNs, else us-east-1. */
   public String region() {
-    return getString(REGION);
+    return region;
   }
 
   public Optional<String> credentialsFile() {
@@ -524,31 +561,47 @@ public final class KinesisSourceConfig extends AbstractConfig {
   }
 
   /**
-   * The stream a task reads: each task config names one (see {@link #forStream}). On a connector
-   * config with {@code kinesis.streams}, null.
+   * The name of the stream a task reads: each task config names one (see {@link #forStream}). On a
+   * connector config with {@code kinesis.streams}, null.
    */
   public String stream() {
-    return getString(STREAM);
+    return getString(STREAM) == null ? null : streamRefs.get(0).name();
   }
 
-  /** Every stream the connector reads: {@code kinesis.stream}, or {@code kinesis.streams}. */
+  /** The stream a task reads, as the user gave it (by name or ARN); null as for stream(). */
+  StreamRef streamRef() {
+    return getString(STREAM) == null ? null : streamRefs.get(0);
+  }
+
+  /** The names of every stream the connector reads: {@code kinesis.stream}, or the list. */
   public List<String> streams() {
-    return stream() != null ? List.of(stream()) : getList(STREAMS);
+    return streamRefs.stream().map(StreamRef::name).toList();
+  }
+
+  /** Every stream the connector reads, as the user gave them. */
+  List<StreamRef> streamRefs() {
+    return streamRefs;
   }
 
   /** The key the user named the streams under: where a finding about one of them belongs. */
   public String streamsKey() {
-    return stream() != null ? STREAM : STREAMS;
+    return getString(STREAM) != null ? STREAM : STREAMS;
   }
 
   /**
-   * The config of one of the streams, as its tasks get it: {@code kinesis.stream} set to it, and
-   * {@code ${stream}} in the topics replaced by its name.
+   * The config of one of the streams, by name, as its tasks get it: {@code kinesis.stream} set to
+   * it as the user gave it, and {@code ${stream}} in the topics replaced by its name.
    */
   public Map<String, String> forStream(String stream) {
+    StreamRef ref =
+        streamRefs.stream()
+            .filter(s -> s.name().equals(stream))
+            .findFirst()
+            .orElseThrow(
+                () -> new IllegalArgumentException("Not a stream of this config: " + stream));
     Map<String, String> props = new HashMap<>(originalsStrings());
     props.remove(STREAMS);
-    props.put(STREAM, stream);
+    props.put(STREAM, ref.given());
     props.put(TOPIC, getString(TOPIC).replace(STREAM_PLACEHOLDER, stream));
     if (getString(MARKERS_TOPIC) != null) {
       props.put(MARKERS_TOPIC, getString(MARKERS_TOPIC).replace(STREAM_PLACEHOLDER, stream));

@@ -49,7 +49,7 @@ public class KinesisSourceConnector extends SourceConnector {
     this.config = new KinesisSourceConfig(props);
     this.kinesis = KinesisClientFactory.create(config);
     List<StreamWatch> watches = new ArrayList<>();
-    for (String stream : config.streams()) {
+    for (StreamRef stream : config.streamRefs()) {
       watches.add(new StreamWatch(stream, kinesis, context().offsetStorageReader()));
     }
     this.streams = List.copyOf(watches);

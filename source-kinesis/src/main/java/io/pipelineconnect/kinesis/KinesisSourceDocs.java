@@ -7,7 +7,9 @@ package io.pipelineconnect.kinesis;
 final class KinesisSourceDocs {
   private KinesisSourceDocs() {}
 
-  static final String REGION = "AWS region of the stream, e.g. us-east-1 (add_endpoint's region).";
+  static final String REGION =
+      "AWS region of the stream, e.g. us-east-1 (add_endpoint's region). Unset, the region of the"
+          + " stream ARNs, else us-east-1; every stream ARN must lie in this region.";
 
   static final String URL =
       "Endpoint override for a non-AWS Kinesis, e.g. http://localhost:4567 for kinesalite"
@@ -46,11 +48,15 @@ final class KinesisSourceDocs {
           + " misreads CBOR timestamps; this sets the JVM-wide system property aws.cborEnabled.";
 
   static final String STREAM =
-      "Name of the Kinesis data stream to read (consume_begin's stream); or name several in"
-          + " kinesis.streams.";
+      "The Kinesis data stream to read (consume_begin's stream), by name or by ARN"
+          + " (arn:aws:kinesis:<region>:<account id>:stream/<name>); or several in kinesis.streams."
+          + " An ARN goes into every request next to the name, as the Kinesis Client Library sends"
+          + " it: that is how a stream another account shares through a resource policy is read."
+          + " Positions, ${stream} and logs use the name either way.";
 
   static final String STREAMS =
-      "Several Kinesis data streams to read, comma-separated, instead of kinesis.stream. Each is"
+      "Several Kinesis data streams to read, comma-separated, by name or ARN, instead of"
+          + " kinesis.stream. Each is"
           + " read into topic with ${stream} replaced by its name (without ${stream}, all into one"
           + " topic; per-key order still holds, since keys are ordered per shard). Each task reads"
           + " one stream, so tasks.max must be at least the number of streams; the rest of the"

@@ -15,15 +15,18 @@ import software.amazon.awssdk.services.kinesis.model.Shard;
 final class ShardLister {
   private ShardLister() {}
 
-  static List<ShardInfo> list(KinesisClient kinesis, String stream) {
+  static List<ShardInfo> list(KinesisClient kinesis, StreamRef stream) {
     List<ShardInfo> shards = new ArrayList<>();
     String nextToken = null;
     try {
       do {
-        // With a NextToken, ListShards takes no stream name.
+        // With a NextToken, ListShards takes no stream name (nor ARN, as KCL sends it).
         ListShardsRequest request =
             nextToken == null
-                ? ListShardsRequest.builder().streamName(stream).build()
+                ? ListShardsRequest.builder()
+                    .streamName(stream.name())
+                    .streamARN(stream.arn())
+                    .build()
                 : ListShardsRequest.builder().nextToken(nextToken).build();
         ListShardsResponse response = kinesis.listShards(request);
         for (Shard shard : response.shards()) {
@@ -46,9 +49,10 @@ final class ShardLister {
    * When the stream was created, in epoch ms (DescribeStreamSummary); null if the credentials may
    * not describe it (then a recreated stream is told only by a sequence number Kinesis refuses).
    */
-  static Long createdAt(KinesisClient kinesis, String stream) {
+  static Long createdAt(KinesisClient kinesis, StreamRef stream) {
     try {
-      var summary = kinesis.describeStreamSummary(r -> r.streamName(stream));
+      var summary =
+          kinesis.describeStreamSummary(r -> r.streamName(stream.name()).streamARN(stream.arn()));
       var created = summary.streamDescriptionSummary().streamCreationTimestamp();
       return created == null ? null : created.toEpochMilli();
     } catch (ResourceNotFoundException e) {

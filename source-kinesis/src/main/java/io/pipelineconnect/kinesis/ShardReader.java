@@ -50,6 +50,7 @@ final class ShardReader {
   private final boolean child;
   private final KinesisClient kinesis;
   private final KinesisSourceConfig config;
+  private final StreamRef stream;
   private final Deaggregator deaggregator;
   private final KinesisTaskMetrics metrics;
   private String iterator;
@@ -76,6 +77,7 @@ final class ShardReader {
     this.child = child;
     this.kinesis = kinesis;
     this.config = config;
+    this.stream = config.streamRef();
     this.deaggregator = deaggregator;
     this.metrics = metrics;
     this.backoff =
@@ -129,7 +131,8 @@ final class ShardReader {
         }
       }
       GetRecordsResponse response =
-          kinesis.getRecords(r -> r.shardIterator(iterator).limit(config.batchSize()));
+          kinesis.getRecords(
+              r -> r.shardIterator(iterator).streamARN(stream.arn()).limit(config.batchSize()));
       long bytes = 0;
       int outsideShard = 0;
       for (Record record : response.records()) {
@@ -217,8 +220,7 @@ final class ShardReader {
     if (position != null) {
       request = resumeRequest();
     } else {
-      var builder =
-          GetShardIteratorRequest.builder().streamName(config.stream()).shardId(shard.id());
+      var builder = iteratorRequest();
       StartPosition start = config.startPosition();
       if (child || start instanceof StartPosition.TrimHorizon) {
         request = builder.shardIteratorType(ShardIteratorType.TRIM_HORIZON).build();
@@ -247,13 +249,21 @@ final class ShardReader {
     return true;
   }
 
+  /** A GetShardIterator request for this shard, naming the stream by name and, if given, ARN. */
+  private GetShardIteratorRequest.Builder iteratorRequest() {
+    return GetShardIteratorRequest.builder()
+        .streamName(stream.name())
+        .streamARN(stream.arn())
+        .shardId(shard.id());
+  }
+
   /**
    * The GetShardIterator request that resumes from the saved position: AT the sequence number of an
    * aggregate that was only partly delivered (its delivered sub-records are then skipped),
    * otherwise AFTER the last delivered sequence number.
    */
   private GetShardIteratorRequest resumeRequest() {
-    var request = GetShardIteratorRequest.builder().streamName(config.stream()).shardId(shard.id());
+    var request = iteratorRequest();
     if (position.insideAggregate()) {
       return request
           .shardIteratorType(ShardIteratorType.AT_SEQUENCE_NUMBER)

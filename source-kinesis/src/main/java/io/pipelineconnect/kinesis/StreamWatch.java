@@ -19,14 +19,14 @@ import software.amazon.awssdk.services.kinesis.KinesisClient;
 final class StreamWatch {
   private static final Logger log = LoggerFactory.getLogger(StreamWatch.class);
 
-  private final String stream;
+  private final StreamRef stream;
   private final KinesisClient kinesis;
   private final OffsetStorageReader offsets;
   private final Long createdMs;
   private volatile List<ShardInfo> shards;
   private volatile Set<String> ended;
 
-  StreamWatch(String stream, KinesisClient kinesis, OffsetStorageReader offsets) {
+  StreamWatch(StreamRef stream, KinesisClient kinesis, OffsetStorageReader offsets) {
     this.stream = stream;
     this.kinesis = kinesis;
     this.offsets = offsets;
@@ -40,8 +40,9 @@ final class StreamWatch {
         createdMs == null ? "at an unknown time" : Instant.ofEpochMilli(createdMs));
   }
 
+  /** The stream's name. */
   String stream() {
-    return stream;
+    return stream.name();
   }
 
   /** When the stream was created (epoch ms), or null where Kinesis would not say. */
@@ -63,7 +64,8 @@ final class StreamWatch {
     Long created = ShardLister.createdAt(kinesis, stream);
     if (created != null && createdMs != null && !created.equals(createdMs)) {
       // Deleted and created again while read: the tasks' positions belong to the old stream.
-      throw new ConnectException(SavedPositions.recreatedMessage(stream, createdMs, created));
+      throw new ConnectException(
+          SavedPositions.recreatedMessage(stream.name(), createdMs, created));
     }
     Set<String> currentEnded = endedAmong(current, ended);
     boolean reshard = !new HashSet<>(current).equals(new HashSet<>(shards));
@@ -99,7 +101,7 @@ final class StreamWatch {
       return Set.of();
     }
     try {
-      return new SavedPositions(offsets, stream, createdMs).ended(closed);
+      return new SavedPositions(offsets, stream.name(), createdMs).ended(closed);
     } catch (RuntimeException e) {
       log.warn(
           "Could not read the saved positions of {}'s closed shards: {}", stream, e.getMessage());

@@ -134,7 +134,61 @@ class KinesisSourceConfigTest {
     props.put("kinesis.streams", "a,no/slash");
     assertThatThrownBy(() -> new KinesisSourceConfig(props))
         .isInstanceOf(ConfigException.class)
-        .hasMessageContaining("'no/slash' is not a Kinesis stream name");
+        .hasMessageContaining("'no/slash' is neither a stream name");
+  }
+
+  @Test
+  void aStreamArnGivesTheStreamsNameAndRegionAndReachesTheTasksAsGiven() {
+    String arn = "arn:aws:kinesis:eu-west-1:123456789012:stream/orders";
+    Map<String, String> props = minimal();
+    props.put("kinesis.stream", arn);
+    props.put("topic", "raw.${stream}");
+    KinesisSourceConfig config = new KinesisSourceConfig(props);
+    assertThat(config.stream()).isEqualTo("orders");
+    assertThat(config.streams()).containsExactly("orders");
+    assertThat(config.streamRef().arn()).isEqualTo(arn);
+    assertThat(config.region()).as("from the ARN").isEqualTo("eu-west-1");
+    assertThat(config.topic()).isEqualTo("raw.orders");
+    assertThat(config.forStream("orders")).containsEntry("kinesis.stream", arn);
+
+    props.put("kinesis.region", "eu-west-1");
+    assertThat(new KinesisSourceConfig(props).region()).isEqualTo("eu-west-1");
+    props.put("kinesis.region", "us-east-1");
+    assertThatThrownBy(() -> new KinesisSourceConfig(props))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("kinesis.stream")
+        .hasMessageContaining(
+            "region eu-west-1 but the connector reads us-east-1 (kinesis.region)");
+
+    props.remove("kinesis.region");
+    props.remove("kinesis.stream");
+    props.put("kinesis.streams", "clicks,arn:aws-cn:kinesis:cn-north-1:123456789012:stream/views");
+    KinesisSourceConfig mixed = new KinesisSourceConfig(props);
+    assertThat(mixed.streams()).containsExactly("clicks", "views");
+    assertThat(mixed.region()).isEqualTo("cn-north-1");
+    assertThat(mixed.streamRefs().get(0).arn()).isNull();
+
+    props.put("kinesis.streams", "orders," + arn);
+    assertThatThrownBy(() -> new KinesisSourceConfig(props))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("named twice");
+    props.put("kinesis.streams", arn + ",arn:aws:kinesis:us-west-2:123456789012:stream/views");
+    assertThatThrownBy(() -> new KinesisSourceConfig(props))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("region us-west-2 but the connector reads eu-west-1");
+    for (String bad :
+        new String[] {
+          "arn:aws:kinesis:eu-west-1:12345:stream/orders",
+          "arn:aws:sqs:eu-west-1:123456789012:orders",
+          "arn:aws:kinesis:eu-west-1:123456789012:stream/",
+          "arn:aws:kinesis:mars-central-9x:123456789012:stream/orders"
+        }) {
+      props.put("kinesis.streams", bad);
+      assertThatThrownBy(() -> new KinesisSourceConfig(props))
+          .as(bad)
+          .isInstanceOf(ConfigException.class)
+          .hasMessageContaining("kinesis.streams");
+    }
   }
 
   @Test

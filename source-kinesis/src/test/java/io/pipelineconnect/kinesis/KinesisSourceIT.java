@@ -443,6 +443,49 @@ class KinesisSourceIT {
                     .containsExactlyInAnyOrder("clicks-eu", "clicks-us"));
   }
 
+  /**
+   * A stream given by ARN is read as by name: the region comes from the ARN, the positions are
+   * keyed by the name (so GET offsets shows {"stream": "shared"}), and validation asks Kinesis
+   * about it and refuses an ARN of a region the connector does not read. kinesalite answers by the
+   * name sent next to the ARN; that the ARN is in each request is checked in ShardReaderTest and
+   * KinesisTaskFaultsTest.
+   */
+  @Test
+  void aStreamGivenByArnIsReadLikeANamedOne() throws Exception {
+    createStream("shared", 2);
+    put("shared", 0, 200, 8);
+    String arn = "arn:aws:kinesis:" + KinesaliteServer.REGION + ":123456789012:stream/shared";
+    Map<String, String> props = sourceConfig("unused", "by-arn.${stream}", "-2");
+    props.put("kinesis.stream", arn);
+    props.remove("kinesis.region");
+    props.put("name", "kinesis-by-arn");
+    assertThat(kinesisErrors(props)).isEmpty();
+    Map<String, String> elsewhere = new HashMap<>(props);
+    elsewhere.put("kinesis.region", "eu-west-1");
+    assertThat(kinesisErrors(elsewhere)).containsOnlyKeys("kinesis.stream");
+    assertThat(kinesisErrors(elsewhere).get("kinesis.stream"))
+        .contains("region us-east-1 but the connector reads eu-west-1 (kinesis.region)");
+    Map<String, String> missing = new HashMap<>(props);
+    missing.put("kinesis.stream", arn.replace("/shared", "/not-shared"));
+    assertThat(kinesisErrors(missing).get("kinesis.stream"))
+        .contains("Stream " + arn.replace("/shared", "/not-shared") + " does not exist");
+
+    cluster.connect().configureConnector("kinesis-by-arn", props);
+    awaitRecords("by-arn.shared", 200);
+    List<ConsumerRecord<byte[], byte[]>> records = all("by-arn.shared");
+    assertThat(records).hasSize(200);
+    assertPerKeyOrder(records);
+    Awaitility.await("both shards' positions under the stream's name")
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofSeconds(1))
+        .untilAsserted(
+            () ->
+                assertThat(cluster.connect().connectorOffsets("kinesis-by-arn").offsets())
+                    .filteredOn(o -> o.offset() != null && o.offset().get("sequence") != null)
+                    .extracting(o -> String.valueOf(o.partition().get("stream")))
+                    .containsExactly("shared", "shared"));
+  }
+
   private void awaitRecords(String topic, int count) {
     Awaitility.await(count + " records in " + topic)
         .atMost(Duration.ofMinutes(2))

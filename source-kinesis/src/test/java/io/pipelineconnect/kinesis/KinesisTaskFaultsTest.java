@@ -373,11 +373,15 @@ class KinesisTaskFaultsTest {
                             SequenceNumberRange.builder().startingSequenceNumber("10").build())
                         .build())
                 .build());
-    List<ShardInfo> shards = ShardLister.list(kinesis, "s");
+    String arn = "arn:aws:kinesis:us-east-1:123456789012:stream/s";
+    List<ShardInfo> shards = ShardLister.list(kinesis, StreamRef.parse(arn));
     assertThat(shards)
         .containsExactly(
             new ShardInfo("a", List.of(), true), new ShardInfo("b", List.of("a"), false));
+    assertThat(kinesis.listRequests.get(0).streamName()).isEqualTo("s");
+    assertThat(kinesis.listRequests.get(0).streamARN()).isEqualTo(arn);
     assertThat(kinesis.listRequests.get(1).streamName()).isNull();
+    assertThat(kinesis.listRequests.get(1).streamARN()).isNull();
     assertThat(kinesis.listRequests.get(1).nextToken()).isEqualTo("page-2");
   }
 }

@@ -109,6 +109,42 @@ class ShardReaderTest {
   }
 
   @Test
+  void aStreamGivenByArnIsNamedByNameAndArnInEveryRequest() {
+    String arn = "arn:aws:kinesis:eu-west-1:123456789012:stream/s";
+    Map<String, String> props = new HashMap<>();
+    props.put("kinesis.stream", arn);
+    props.put("topic", "t");
+    props.put("start_offset", "-2");
+    KinesisSourceConfig config = new KinesisSourceConfig(props);
+    ShardReader reader =
+        new ShardReader(SHARD, null, false, kinesis, config, new Deaggregator(config), metrics);
+    kinesis.getRecords.add(() -> page("it-2", 5, record("1", "a")));
+    reader.read(NOW);
+    reader.read(NOW + 1000);
+    ShardReader resumed =
+        new ShardReader(
+            SHARD,
+            ShardPosition.after("1"),
+            false,
+            kinesis,
+            config,
+            new Deaggregator(config),
+            metrics);
+    resumed.read(NOW);
+
+    assertThat(kinesis.iteratorRequests)
+        .hasSize(2)
+        .allSatisfy(
+            r -> {
+              assertThat(r.streamName()).isEqualTo("s");
+              assertThat(r.streamARN()).isEqualTo(arn);
+            });
+    assertThat(kinesis.recordsRequests)
+        .hasSize(3)
+        .allSatisfy(r -> assertThat(r.streamARN()).isEqualTo(arn));
+  }
+
+  @Test
   void theNextPageIsReadWithTheIteratorTheLastOneReturned() {
     ShardReader reader = reader("-2", SHARD, null);
     kinesis.getRecords.add(() -> page("it-2", 5, record("1", "a")));
