@@ -3,6 +3,7 @@ package io.pipelineconnect.sink;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pipelineconnect.sink.copy.RowBuffer;
+import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -57,6 +58,9 @@ final class BinaryRowEncoder implements RowEncoder {
 
   private final byte[] scratch = new byte[8];
 
+  /** Reads JsonConverter envelopes given as bytes, its last schema remembered. */
+  private final JsonEnvelope envelope = new JsonEnvelope();
+
   /** An array's elements, encoded before the array's length (which comes first) is known. */
   private final RowBuffer arrayElements = new RowBuffer(256);
 
@@ -72,11 +76,13 @@ final class BinaryRowEncoder implements RowEncoder {
     if (value == null) {
       return false;
     }
-    if (!(value instanceof Struct struct)) {
-      throw new BadRecordException(
-          "format=binary needs a Struct value (a converter with schemas: JsonConverter with"
-              + " schemas.enable=true, Avro, Protobuf), got "
-              + value.getClass().getSimpleName());
+    Struct struct = value instanceof Struct s ? s : null;
+    Map<String, Object> envelopeValues = null;
+    if (struct == null) {
+      envelopeValues = envelopeValues(value);
+      if (envelopeValues == null) {
+        return false; // a null payload: nothing to write, as a null value
+      }
     }
     List<ColumnWriter> plan = plans.computeIfAbsent(target, this::plan);
     try {
@@ -86,10 +92,12 @@ final class BinaryRowEncoder implements RowEncoder {
         if (column.source() != null) {
           fieldValue =
               MetadataColumns.value(column.source(), record, column.writer() == ColumnType.BYTEA);
-        } else {
+        } else if (struct != null) {
           Field field = struct.schema().field(column.name());
           fieldValue =
               field == null ? null : DebeziumTypes.toJava(field.schema(), struct.get(field));
+        } else {
+          fieldValue = envelopeValues.get(column.name());
         }
         if (fieldValue == null) {
           writeInt(buffer, -1);
@@ -106,6 +114,36 @@ final class BinaryRowEncoder implements RowEncoder {
     }
     buffer.endRow();
     return true;
+  }
+
+  /**
+   * The payload fields of a JsonConverter envelope handed over as bytes (ByteArrayConverter) or
+   * text (StringConverter), typed by its schema; null for a null payload.
+   */
+  private Map<String, Object> envelopeValues(Object value) throws BadRecordException {
+    byte[] message;
+    if (value instanceof byte[] bytes && JsonEnvelope.isEnvelope(bytes)) {
+      message = bytes;
+    } else if (value instanceof String text && JsonEnvelope.isEnvelope(text)) {
+      message = text.getBytes(StandardCharsets.UTF_8);
+    } else {
+      throw new BadRecordException(
+          "format=binary needs each field's type: a Struct value (a converter with schemas:"
+              + " JsonConverter with schemas.enable=true, Avro, Protobuf) or, as bytes or text,"
+              + " JsonConverter's {\"schema\":…,\"payload\":…} message; got "
+              + describe(value));
+    }
+    try {
+      return envelope.values(message);
+    } catch (IOException e) {
+      throw new BadRecordException("The message is not a readable JSON envelope: " + e, e);
+    }
+  }
+
+  private static String describe(Object value) {
+    return value instanceof byte[] || value instanceof String
+        ? "a message without a schema"
+        : value.getClass().getSimpleName();
   }
 
   @Override

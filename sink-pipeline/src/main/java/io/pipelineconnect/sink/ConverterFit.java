@@ -8,15 +8,12 @@ import java.util.Set;
 
 /**
  * Whether the value converter a connector config names can feed its {@code format}: text and csv
- * copy each message's bytes, binary writes Struct fields. A pair that cannot work would fail every
- * record as bad; said at validation, on {@code format}, it costs the user nothing. A converter the
- * config does not name (the worker's default) or does not know is not judged.
+ * copy each message's bytes, binary writes typed fields (of Structs, or of JsonConverter's
+ * envelopes read from bytes: so every converter can feed it). A pair that cannot work would fail
+ * every record as bad; said at validation, on {@code format}, it costs the user nothing. A
+ * converter the config does not name (the worker's default) or does not know is not judged.
  */
 final class ConverterFit {
-  private static final Set<String> GIVE_BYTES =
-      Set.of(
-          "org.apache.kafka.connect.converters.ByteArrayConverter",
-          "org.apache.kafka.connect.storage.StringConverter");
   private static final Set<String> GIVE_STRUCTS =
       Set.of(
           "org.apache.kafka.connect.json.JsonConverter",
@@ -45,14 +42,6 @@ final class ConverterFit {
               + " hands the sink Structs or Maps. Set"
               + " value.converter=org.apache.kafka.connect.converters.ByteArrayConverter, or use"
               + " format=json (or binary) for structured records");
-    }
-    if (format.equals("binary") && GIVE_BYTES.contains(converter)) {
-      return Optional.of(
-          "format=binary writes the fields of Structs, but value.converter="
-              + converter
-              + " hands the sink bytes. Use a converter that gives Structs (JsonConverter with"
-              + " value.converter.schemas.enable=true, Avro, Protobuf), or format=json, which also"
-              + " reads JsonConverter's schema-and-payload messages from bytes");
     }
     if (format.equals("binary")
         && converter.equals(JSON_CONVERTER)

@@ -22,6 +22,7 @@ import org.apache.kafka.connect.data.Struct;
  */
 final class DebeziumTypes {
   static final String VARIABLE_SCALE_DECIMAL = "io.debezium.data.VariableScaleDecimal";
+  static final String ZONED_TIMESTAMP = "io.debezium.time.ZonedTimestamp";
 
   private DebeziumTypes() {}
 
@@ -58,7 +59,7 @@ final class DebeziumTypes {
       case "io.debezium.time.Timestamp" -> Instant.ofEpochMilli(number(value));
       case "io.debezium.time.MicroTimestamp" -> micros(number(value));
       case "io.debezium.time.NanoTimestamp" -> Instant.ofEpochSecond(0, number(value));
-      case "io.debezium.time.ZonedTimestamp" -> zoned(value);
+      case ZONED_TIMESTAMP -> zoned(value);
       case VARIABLE_SCALE_DECIMAL -> variableScale(value);
       default -> value;
     };

@@ -67,6 +67,9 @@ final class JsonEnvelope {
   /** Debezium's integer time types ({@link DebeziumTypes}). */
   private record DebeziumTimeType(String name) implements Kind {}
 
+  /** Debezium's ZonedTimestamp: ISO text, which text COPY reads as it is. */
+  private record ZonedTimestamp() implements Kind {}
+
   /** Debezium's VariableScaleDecimal: a struct of scale and base64 unscaled value. */
   private record VariableScale() implements Kind {}
 
@@ -99,6 +102,23 @@ final class JsonEnvelope {
    * @throws BadRecordException when the envelope is malformed or its schema is not a struct
    */
   Map<String, Object> fields(byte[] message) throws IOException, BadRecordException {
+    return payload(message, false);
+  }
+
+  /**
+   * The payload's fields by name as the Java values binary COPY's writers take, typed by the schema
+   * as JsonConverter would type a Struct's fields: integers as Long, floats as Double, Timestamp as
+   * java.util.Date, Date as LocalDate, Time as java.util.Date, Decimal as BigDecimal, bytes as
+   * byte[], Debezium's time types and VariableScaleDecimal as {@link DebeziumTypes} gives them,
+   * arrays as Lists, nested structs and maps as their JSON text. In a map reused for the next
+   * message; null when the payload is null.
+   */
+  Map<String, Object> values(byte[] message) throws IOException, BadRecordException {
+    return payload(message, true);
+  }
+
+  private Map<String, Object> payload(byte[] message, boolean typed)
+      throws IOException, BadRecordException {
     int payloadStart = payloadStart(message);
     // Closed, so the field names it read go back to the factory's symbol table: a parser left
     // open made every message intern its names again (a tenth of the task's CPU, JFR).
@@ -113,7 +133,15 @@ final class JsonEnvelope {
       }
       // One map reused: the caller reads it before the next message.
       fields.clear();
-      readFields(payload, lastKinds, fields);
+      if (typed) {
+        while (payload.nextToken() == JsonToken.FIELD_NAME) {
+          String name = payload.currentName();
+          JsonToken token = payload.nextToken();
+          fields.put(name, value(payload, token, lastKinds.getOrDefault(name, PLAIN)));
+        }
+      } else {
+        readFields(payload, lastKinds, fields);
+      }
       return fields;
     }
   }
@@ -204,7 +232,7 @@ final class JsonEnvelope {
   private static Map<String, Kind> kinds(JsonNode schema) throws BadRecordException {
     if (!"struct".equals(schema.path("type").asText())) {
       throw new BadRecordException(
-          "format=json writes an envelope whose schema is a struct, got type "
+          "The sink writes an envelope whose schema is a struct, got type "
               + schema.path("type").asText());
     }
     return fieldKinds(schema);
@@ -233,8 +261,10 @@ final class JsonEnvelope {
         if (logical.equals(DebeziumTypes.VARIABLE_SCALE_DECIMAL)) {
           return new VariableScale();
         }
-        // ZonedTimestamp is ISO text already, which PostgreSQL reads as it is.
-        if (DebeziumTypes.maps(logical) && !logical.equals("io.debezium.time.ZonedTimestamp")) {
+        if (logical.equals(DebeziumTypes.ZONED_TIMESTAMP)) {
+          return new ZonedTimestamp();
+        }
+        if (DebeziumTypes.maps(logical)) {
           return new DebeziumTimeType(logical);
         }
         break;
@@ -291,6 +321,105 @@ final class JsonEnvelope {
       return "\\x" + HexFormat.of().formatHex(Base64.getDecoder().decode(p.getText()));
     }
     return p.getText();
+  }
+
+  /** A payload field as a Java value for binary COPY (see {@link #values}). */
+  private static Object value(JsonParser p, JsonToken token, Kind kind)
+      throws IOException, BadRecordException {
+    switch (token) {
+      case VALUE_NULL:
+        return null;
+      case START_ARRAY:
+        return plainJava(MAPPER.readTree(p));
+      case START_OBJECT:
+        if (kind instanceof VariableScale) {
+          JsonNode decimal = MAPPER.readTree(p);
+          return DebeziumTypes.variableScale(
+              decimal.path("scale").asInt(0),
+              decimal.path("value").isTextual() ? decimal.path("value").asText() : null);
+        }
+        return MAPPER.writeValueAsString(MAPPER.readTree(p));
+      case VALUE_TRUE:
+        return Boolean.TRUE;
+      case VALUE_FALSE:
+        return Boolean.FALSE;
+      case VALUE_NUMBER_INT:
+        if (kind instanceof DebeziumTimeType time) {
+          return DebeziumTypes.toJava(time.name(), p.getLongValue());
+        }
+        if (kind instanceof LogicalTimestamp || kind instanceof LogicalTime) {
+          return new java.util.Date(p.getLongValue());
+        }
+        if (kind instanceof LogicalDate) {
+          return LocalDate.ofEpochDay(p.getLongValue());
+        }
+        if (kind instanceof LogicalDecimal decimal) {
+          return new BigDecimal(p.getBigIntegerValue()).setScale(decimal.scale());
+        }
+        return p.getNumberType() == JsonParser.NumberType.BIG_INTEGER
+            ? p.getBigIntegerValue()
+            : (Object) p.getLongValue();
+      case VALUE_NUMBER_FLOAT:
+        if (kind instanceof LogicalDecimal decimal) {
+          // decimal.format=NUMERIC writes the number itself.
+          try {
+            return p.getDecimalValue()
+                .setScale(decimal.scale(), java.math.RoundingMode.UNNECESSARY);
+          } catch (ArithmeticException e) {
+            throw new BadRecordException(
+                "A Decimal of scale " + decimal.scale() + " holds " + p.getText());
+          }
+        }
+        return p.getDoubleValue();
+      case VALUE_STRING:
+        if (kind instanceof LogicalDecimal decimal) {
+          return new BigDecimal(new BigInteger(base64(p.getText(), "a Decimal")), decimal.scale());
+        }
+        if (kind instanceof Bytes) {
+          return base64(p.getText(), "bytes");
+        }
+        if (kind instanceof ZonedTimestamp) {
+          return DebeziumTypes.toJava(DebeziumTypes.ZONED_TIMESTAMP, p.getText());
+        }
+        return p.getText();
+      default:
+        throw new BadRecordException("Unexpected " + token + " in the envelope's payload");
+    }
+  }
+
+  private static byte[] base64(String text, String what) throws BadRecordException {
+    try {
+      return Base64.getDecoder().decode(text);
+    } catch (IllegalArgumentException e) {
+      throw new BadRecordException("A field typed " + what + " is not base64: " + e.getMessage());
+    }
+  }
+
+  /** A JSON array or object as plain Java: Lists, Maps, Long, Double, String, Boolean, null. */
+  private static Object plainJava(JsonNode node) {
+    if (node.isArray()) {
+      java.util.List<Object> list = new java.util.ArrayList<>(node.size());
+      node.forEach(item -> list.add(plainJava(item)));
+      return list;
+    }
+    if (node.isObject()) {
+      Map<String, Object> map = new LinkedHashMap<>();
+      node.fields().forEachRemaining(e -> map.put(e.getKey(), plainJava(e.getValue())));
+      return map;
+    }
+    if (node.isNull()) {
+      return null;
+    }
+    if (node.isIntegralNumber()) {
+      return node.canConvertToLong() ? (Object) node.longValue() : node.bigIntegerValue();
+    }
+    if (node.isNumber()) {
+      return node.doubleValue();
+    }
+    if (node.isBoolean()) {
+      return node.booleanValue();
+    }
+    return node.asText();
   }
 
   /**

@@ -121,7 +121,7 @@ public final class PipelineSinkConfig extends AbstractConfig {
       |---|---|
       | `topics` or `topics.regex` | The topics to copy (one of the two is required). |
       | `tasks.max` | How many tasks share the topics' partitions; more tasks than partitions sit idle. `parallelism`, pipeline_kafka's name, may be given instead if equal. |
-      | `value.converter` (and `key.converter`) | Must fit `format`: `text`/`csv` take the raw bytes (`ByteArrayConverter` or `StringConverter`); `json` takes the bytes too (the fast path, JsonConverter's envelope read without a Struct) or Structs/Maps from any converter; `binary` needs Structs (`JsonConverter` with `value.converter.schemas.enable=true`, Avro, Protobuf). `config/validate` refuses a pair that cannot work, on `format`. |
+      | `value.converter` (and `key.converter`) | Must fit `format`: `text`/`csv` take the raw bytes (`ByteArrayConverter` or `StringConverter`); `json` takes the bytes too (the fast path, JsonConverter's envelope read without a Struct) or Structs/Maps from any converter; `binary` needs typed fields: Structs (`JsonConverter` with `value.converter.schemas.enable=true`, Avro, Protobuf), or JsonConverter's envelopes as bytes (`ByteArrayConverter`, the fast path) or text. `config/validate` refuses a pair that cannot work, on `format`. |
       | `errors.tolerance`, `errors.deadletterqueue.topic.name`, `errors.deadletterqueue.context.headers.enable`, `errors.deadletterqueue.topic.replication.factor` | With `errors.tolerance=all` and a DLQ topic, a record the database refuses goes to the DLQ with its topic, partition, offset and the database's reason, and the rest of its batch is committed; with the default `none` the task fails on it and commits nothing from it on. The DLQ's replication factor defaults to 3: set 1 on a one-broker cluster. |
       | `consumer.override.max.poll.records` | Records per poll (the consumer's default is 500); 10000 cut the worker's CPU per record by a quarter to a third in the benchmark. Setting it needs the worker's `connector.client.config.override.policy` to allow it, as Kafka's default `All` does. |
 
@@ -274,7 +274,8 @@ public final class PipelineSinkConfig extends AbstractConfig {
               + " finds each row's key by field name, but format="
               + copyOptions.format().configValue()
               + " copies lines unparsed. Use format=json (JSON objects, JsonConverter envelopes,"
-              + " Structs) or format=binary (Structs), or insert.mode=append");
+              + " Structs) or format=binary (Structs, JsonConverter envelopes), or"
+              + " insert.mode=append");
     }
     if (!mode.appends() && mode.keySource() == WriteMode.KeySource.NONE) {
       throw new ConfigException(

@@ -74,7 +74,7 @@ class BinaryRowEncoderTest {
     assertThat(buffer.rowCount()).isZero();
     assertThatThrownBy(() -> encoder.encode(record("not a struct"), TABLE, buffer))
         .isInstanceOf(BadRecordException.class)
-        .hasMessageContaining("needs a Struct");
+        .hasMessageContaining("needs each field's type: a Struct value");
   }
 
   @Test

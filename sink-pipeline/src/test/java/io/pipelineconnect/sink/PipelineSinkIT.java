@@ -32,6 +32,8 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The sink through a real Connect cluster (two workers) into real PostgreSQL tables. */
 class PipelineSinkIT {
@@ -171,16 +173,26 @@ class PipelineSinkIT {
         .containsExactly("5|12.50|[\"a\", \"b\"]");
   }
 
-  @Test
-  void structRecordsInBinaryCopyFormatLandWithTheirTypes() throws Exception {
+  /**
+   * The same JsonConverter messages land as the same rows in binary COPY whether the worker's
+   * JsonConverter made Structs of them or the sink read their envelopes from bytes (then no Struct
+   * is built), and the same two go to the dead letter queue.
+   */
+  @ParameterizedTest(name = "from {0}")
+  @ValueSource(strings = {"structs", "bytes"})
+  void typedRecordsInBinaryCopyFormatLandWithTheirTypes(String from) throws Exception {
+    String table = "typed_" + from;
+    String topic = "binary-in-" + from;
     execute(
         server,
         db,
-        "CREATE TABLE typed (id bigint NOT NULL, small smallint, n integer, ratio real,"
+        "CREATE TABLE "
+            + table
+            + " (id bigint NOT NULL, small smallint, n integer, ratio real,"
             + " score double precision, ok boolean, name varchar(20), blob bytea,"
             + " at timestamptz, day date, amount numeric(12,4), tags jsonb, doc json,"
             + " missing text)");
-    cluster.kafka().createTopic("binary-in", 1);
+    cluster.kafka().createTopic(topic, 1);
     String schema =
         "{\"type\":\"struct\",\"fields\":["
             + "{\"field\":\"id\",\"type\":\"int64\",\"optional\":true},"
@@ -212,19 +224,23 @@ class PipelineSinkIT {
         second.replace("\"id\":2", "\"id\":3").replace("\"n\":0", "\"n\":3000000000");
     String nullId = second.replace("\"id\":2", "\"id\":null");
     for (String payload : List.of(first, outOfRange, nullId, second)) {
-      produce("binary-in", 0, null, "{\"schema\":" + schema + ",\"payload\":" + payload + "}");
+      produce(topic, 0, null, "{\"schema\":" + schema + ",\"payload\":" + payload + "}");
     }
-    Map<String, String> props = sinkConfig(cluster, server, db, "binary-in", "typed");
+    Map<String, String> props = sinkConfig(cluster, server, db, topic, table);
     props.put("tasks.max", "1");
     props.put("format", "binary");
-    withStructValues(props);
-    withDeadLetterQueue(props, "binary-dlq");
-    cluster.connect().configureConnector("binary-sink", props);
+    if (from.equals("structs")) {
+      withStructValues(props);
+    } // else the ByteArrayConverter of sinkConfig
+    withDeadLetterQueue(props, "binary-dlq-" + from);
+    cluster.connect().configureConnector("binary-sink-" + from, props);
 
     awaitCount(
         server,
         db,
-        "SELECT next_offset FROM pipeline_connect.sink_offsets WHERE connector = 'binary-sink'",
+        "SELECT next_offset FROM pipeline_connect.sink_offsets WHERE connector = 'binary-sink-"
+            + from
+            + "'",
         4);
     assertThat(
             rows(
@@ -232,12 +248,14 @@ class PipelineSinkIT {
                 db,
                 "SELECT id, small, n, ratio, score, ok, name, encode(blob, 'hex'),"
                     + " to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.MS'), day, amount,"
-                    + " tags, doc::text, missing FROM typed ORDER BY id"))
+                    + " tags, doc::text, missing FROM "
+                    + table
+                    + " ORDER BY id"))
         .containsExactly(
             "1|-7|2000000000|0.5|-1.25|t|ann|0102ff|2026-01-02 03:04:05.678|2026-01-02|123.4567"
                 + "|[\"a\", \"b\"]|{\"k\":\"v\"}|null",
             "2|0|0|0|0|f|null||1970-01-01 00:00:00.000|1970-01-01|-0.0001|[]|{\"k\":\"\"}|null");
-    assertThat(cluster.kafka().consume(2, Duration.ofSeconds(60).toMillis(), "binary-dlq"))
+    assertThat(cluster.kafka().consume(2, Duration.ofSeconds(60).toMillis(), "binary-dlq-" + from))
         .hasSize(2);
   }
 

@@ -23,9 +23,11 @@ public final class CopyFormatConfig {
           + " StringConverter). 'json': a JSON object (or a Connect Struct or Map, e.g. from"
           + " JsonConverter or Avro); into a single json/jsonb column whole, else each top-level"
           + " key into the column of that name. 'binary': a Connect Struct (JsonConverter with"
-          + " schemas, Avro, Protobuf), each field into the column of that name, sent in COPY's"
-          + " binary format, which PostgreSQL parses with about half the CPU of text; tables"
-          + " and PipelineDB streams with columns of common types (see the README).";
+          + " schemas, Avro, Protobuf) or, from the ByteArrayConverter or StringConverter,"
+          + " JsonConverter's schema-and-payload message (read without building a Struct), each"
+          + " field into the column of that name, sent in COPY's binary format, which PostgreSQL"
+          + " parses with about half the CPU of text; tables and PipelineDB streams with columns"
+          + " of common types (see the README).";
   public static final String FORMAT_DEFAULT = "text";
 
   public static final String DELIMITER = "delimiter";
