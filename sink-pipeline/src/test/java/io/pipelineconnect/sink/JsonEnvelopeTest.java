@@ -85,6 +85,15 @@ class JsonEnvelopeTest {
         .put("tags", List.of("a", "b\"c"));
   }
 
+  /** Rows with text to escape, NULLs, empty and non-ASCII values, and a wide Decimal. */
+  private static List<Struct> sampleRows() {
+    return List.of(
+        row(1, "first", new BigDecimal("12.345"), new byte[] {1, 2, (byte) 0xff}),
+        row(2, null, null, null),
+        row(3, "tab\there, back\\slash", new BigDecimal("-0.001"), new byte[0]),
+        row(4, "ünïcode", new BigDecimal("123456789012345678.901"), new byte[] {0}));
+  }
+
   private static String encode(JsonRowEncoder encoder, Object value) throws BadRecordException {
     RowBuffer buffer = new RowBuffer();
     assertThat(encoder.encode(new SinkRecord("t", 0, null, null, null, value, 1), TABLE, buffer))
@@ -96,13 +105,7 @@ class JsonEnvelopeTest {
   void theEnvelopeFromBytesGivesTheRowsTheStructPathGives() throws Exception {
     JsonRowEncoder fromBytes = new JsonRowEncoder(false);
     JsonRowEncoder fromStructs = new JsonRowEncoder(false);
-    List<Struct> rows =
-        List.of(
-            row(1, "first", new BigDecimal("12.345"), new byte[] {1, 2, (byte) 0xff}),
-            row(2, null, null, null),
-            row(3, "tab\there, back\\slash", new BigDecimal("-0.001"), new byte[0]),
-            row(4, "ünïcode", new BigDecimal("123456789012345678.901"), new byte[] {0}));
-    for (Struct row : rows) {
+    for (Struct row : sampleRows()) {
       byte[] message = converter.fromConnectData("t", SCHEMA, row);
       SchemaAndValue read = converter.toConnectData("t", message);
       assertThat(encode(fromBytes, message))
@@ -140,13 +143,7 @@ class JsonEnvelopeTest {
     BinaryRowEncoder fromBytes = new BinaryRowEncoder();
     BinaryRowEncoder fromText = new BinaryRowEncoder();
     BinaryRowEncoder fromStructs = new BinaryRowEncoder();
-    List<Struct> rows =
-        List.of(
-            row(1, "first", new BigDecimal("12.345"), new byte[] {1, 2, (byte) 0xff}),
-            row(2, null, null, null),
-            row(3, "tab\there, back\\slash", new BigDecimal("-0.001"), new byte[0]),
-            row(4, "ünïcode", new BigDecimal("123456789012345678.901"), new byte[] {0}));
-    for (Struct row : rows) {
+    for (Struct row : sampleRows()) {
       byte[] message = converter.fromConnectData("t", SCHEMA, row);
       byte[] expected =
           binary(fromStructs, converter.toConnectData("t", message).value(), BINARY_TABLE);

@@ -869,11 +869,12 @@ class PipelineSinkIT {
   void aConverterTheFormatCannotUseIsNamedOnFormatThroughRest() {
     Map<String, String> props = sinkConfig(cluster, server, db, "x", "y");
     props.put("name", "validate-converter");
-    props.put("format", "binary");
-    props.put("value.converter", "org.apache.kafka.connect.converters.ByteArrayConverter");
+    props.put("format", "csv");
+    props.put("value.converter", "org.apache.kafka.connect.json.JsonConverter");
     Map<String, List<String>> errors = validationErrors(props);
     assertThat(errors).containsOnlyKeys("format");
-    assertThat(errors.get("format").get(0)).contains("format=binary", "format=json");
+    assertThat(errors.get("format").get(0))
+        .contains("format=csv", "ByteArrayConverter", "format=json");
   }
 
   /** The errors Connect's validate endpoint reports, by key. */
