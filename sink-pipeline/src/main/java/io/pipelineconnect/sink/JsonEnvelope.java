@@ -404,7 +404,7 @@ final class JsonEnvelope {
     }
     if (node.isObject()) {
       Map<String, Object> map = new LinkedHashMap<>();
-      node.fields().forEachRemaining(e -> map.put(e.getKey(), plainJava(e.getValue())));
+      node.properties().forEach(e -> map.put(e.getKey(), plainJava(e.getValue())));
       return map;
     }
     if (node.isNull()) {
