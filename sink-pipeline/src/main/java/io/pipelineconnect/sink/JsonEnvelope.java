@@ -330,7 +330,8 @@ final class JsonEnvelope {
       case VALUE_NULL:
         return null;
       case START_ARRAY:
-        return plainJava(MAPPER.readTree(p));
+        // Lists, Maps, Integer/Long/BigInteger, Double, String, Boolean, null: Jackson's own.
+        return MAPPER.readValue(p, Object.class);
       case START_OBJECT:
         if (kind instanceof VariableScale) {
           JsonNode decimal = MAPPER.readTree(p);
@@ -393,33 +394,6 @@ final class JsonEnvelope {
     } catch (IllegalArgumentException e) {
       throw new BadRecordException("A field typed " + what + " is not base64: " + e.getMessage());
     }
-  }
-
-  /** A JSON array or object as plain Java: Lists, Maps, Long, Double, String, Boolean, null. */
-  private static Object plainJava(JsonNode node) {
-    if (node.isArray()) {
-      java.util.List<Object> list = new java.util.ArrayList<>(node.size());
-      node.forEach(item -> list.add(plainJava(item)));
-      return list;
-    }
-    if (node.isObject()) {
-      Map<String, Object> map = new LinkedHashMap<>();
-      node.properties().forEach(e -> map.put(e.getKey(), plainJava(e.getValue())));
-      return map;
-    }
-    if (node.isNull()) {
-      return null;
-    }
-    if (node.isIntegralNumber()) {
-      return node.canConvertToLong() ? (Object) node.longValue() : node.bigIntegerValue();
-    }
-    if (node.isNumber()) {
-      return node.doubleValue();
-    }
-    if (node.isBoolean()) {
-      return node.booleanValue();
-    }
-    return node.asText();
   }
 
   /**
